@@ -1,0 +1,91 @@
+# leadscore: build, test, demo. `make` builds bin/leadscored and bin/leadscore.
+
+CC       ?= cc
+Q        ?= @
+PKGS      = libpq libzmq jansson inih libmicrohttpd libsystemd libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN      = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
+            -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wvla
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+             -I/usr/include/libsvm $(PKG_CFLAGS) -MMD -MP
+LIBS      = $(PKG_LIBS) -lsvm -llinear -lm -lpthread
+
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+LIB_SRC   = $(filter-out daemon/leadscored.c, $(wildcard daemon/*.c)) $(wildcard model/*.c) \
+            $(filter-out cli/leadscore.c, $(wildcard cli/*.c))
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+INTEG_SRC = $(wildcard tests/integration/test_*.c)
+HARNESS_SRC = $(wildcard tests/harness/*.c)
+SCHEMA_SQL = $(sort $(wildcard schema/*.sql))
+
+# $(1): build dir, $(2): extra flags
+define variant
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/gen/schema_sql.c: $$(SCHEMA_SQL) scripts/embed-sql.sh
+	@mkdir -p $$(dir $$@)
+	scripts/embed-sql.sh $$(SCHEMA_SQL) > $$@
+$(1)/obj/gen/schema_sql.o: $(1)/gen/schema_sql.c
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/libleadscore.a: $$(LIB_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/schema_sql.o
+	@rm -f $$@
+	$$(Q)ar rcs $$@ $$^
+$(1)/bin/leadscored: $(1)/obj/daemon/leadscored.o $(1)/libleadscore.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+$(1)/bin/leadscore: $(1)/obj/cli/leadscore.o $(1)/libleadscore.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+$(1)/tests/%: $(1)/obj/tests/%.o $$(HARNESS_SRC:%.c=$(1)/obj/%.o) $(1)/libleadscore.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+endef
+
+$(eval $(call variant,build/release,))
+$(eval $(call variant,build/asan,$(SAN_FLAGS)))
+
+ASAN_TESTS = $(UNIT_SRC:tests/%.c=build/asan/tests/%) $(INTEG_SRC:tests/%.c=build/asan/tests/%)
+
+.PHONY: all deps check unit demo bench eval fuzz memcheck format format-check clean
+all: bin/leadscored bin/leadscore
+
+bin/%: build/release/bin/%
+	@mkdir -p bin
+	cp $< $@
+
+deps:
+	@scripts/install-deps.sh
+
+# Every test, under AddressSanitizer and UBSan, against a throwaway PostgreSQL cluster.
+check: deps
+	$(MAKE) build/asan/bin/leadscored build/asan/bin/leadscore $(ASAN_TESTS)
+	tests/run.sh build/asan
+
+unit: build/asan/bin/leadscore $(UNIT_SRC:tests/%.c=build/asan/tests/%)
+	tests/run.sh build/asan unit
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+format:
+	clang-format -i $(LIB_SRC) daemon/*.h model/*.h cli/*.h daemon/leadscored.c cli/leadscore.c \
+		$(UNIT_SRC) $(INTEG_SRC)
+
+format-check:
+	clang-format --dry-run --Werror $(LIB_SRC) daemon/*.h model/*.h cli/*.h \
+		daemon/leadscored.c cli/leadscore.c $(UNIT_SRC) $(INTEG_SRC)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

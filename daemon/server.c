@@ -1,0 +1,649 @@
+/* server.c: the event loop: poll, take messages in, seal batches, commit, acknowledge, publish. */
+#include "server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "apply.h"
+#include "db.h"
+#include "log.h"
+#include "migrations.h"
+#include "store.h"
+#include "zsock.h"
+
+#define CLOCK_SKEW_US (5LL * 60 * 1000000) /* how far past now an event may move the clock */
+#define READS_PER_WAKEUP 256		  /* messages per socket per loop turn */
+#define DRAIN_DEADLINE_US (20LL * 1000000) /* SIGTERM: how long to keep retrying the database */
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+apply_config(struct server *s)
+{
+	log_set_level((enum log_level)s->cfg->daemon_log_level);
+	s->limits.max_bytes = (size_t)s->cfg->ingest_max_message_bytes;
+	s->limits.max_events = (size_t)s->cfg->ingest_max_batch_events;
+	s->limits.dead_keep = (size_t)s->cfg->ingest_dead_letter_bytes;
+	s->batcher.max_events = (size_t)s->cfg->batch_max_events;
+}
+
+static int
+setup_signals(struct server *s)
+{
+	sigset_t mask;
+
+	/* Blocked before ZeroMQ starts its threads, so only our signalfd sees them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+		log_warn("sigprocmask");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0) {
+		log_warn("signalfd");
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+bind_input(struct server *s, int type, char *const *endpoints, size_t n, const char *what)
+{
+	struct ls_err err;
+	void *sock;
+
+	if (n == 0)
+		return NULL;
+	sock = zsock_bind_all(s->zctx, type, endpoints, n, (int)s->cfg->ingest_rcvhwm, &err);
+	if (sock == NULL) {
+		log_error("%s: %s", what, err.msg);
+		return NULL;
+	}
+	/* A hard ceiling far above the configured limit: past it ZeroMQ drops the
+	 * peer instead of letting one message take the daemon's memory. */
+	int64_t cap = (int64_t)s->cfg->ingest_max_message_bytes * 4 + 65536;
+	if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &cap, sizeof(cap)) < 0)
+		log_warnx("%s: cannot set ZMQ_MAXMSGSIZE: %s", what, zmq_strerror(zmq_errno()));
+	return sock;
+}
+
+static void *
+connect_sub(struct server *s)
+{
+	void *sock = zmq_socket(s->zctx, ZMQ_SUB);
+	int hwm = (int)s->cfg->ingest_rcvhwm;
+
+	if (sock == NULL || zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)
+		goto fail;
+	if (s->cfg->ningest_subscribe == 0 && zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) < 0)
+		goto fail;
+	for (size_t i = 0; i < s->cfg->ningest_subscribe; i++)
+		if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, s->cfg->ingest_subscribe[i],
+				   strlen(s->cfg->ingest_subscribe[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < s->cfg->ningest_sub; i++)
+		if (zmq_connect(sock, s->cfg->ingest_sub[i]) < 0) {
+			log_error("ingest.sub: cannot connect %s: %s", s->cfg->ingest_sub[i],
+				  zmq_strerror(zmq_errno()));
+			zmq_close(sock);
+			return NULL;
+		}
+	return sock;
+fail:
+	log_error("ingest.sub: %s", zmq_strerror(zmq_errno()));
+	if (sock != NULL)
+		zmq_close(sock);
+	return NULL;
+}
+
+static int
+db_open(struct server *s)
+{
+	struct ls_err err;
+
+	s->conn = db_connect(s->cfg->database_dsn, s->cfg->database_statement_timeout_ms, &err);
+	if (s->conn == NULL) {
+		log_error("%s", err.msg);
+		return -1;
+	}
+	if (migrations_check(s->conn, &err) < 0 ||
+	    db_exec(s->conn, "LISTEN leadscore_models", &err) < 0) {
+		log_error("%s", err.msg);
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+db_lost(struct server *s, const char *why)
+{
+	int64_t max = s->cfg->database_reconnect_max_ms;
+
+	log_warnx("database unavailable (%s); holding %zu members, retrying", why,
+		  s->batcher.pending);
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	s->conn = NULL;
+	s->db_backoff_ms = s->db_backoff_ms ? s->db_backoff_ms * 2 : 100;
+	if (s->db_backoff_ms > max)
+		s->db_backoff_ms = max;
+	s->db_retry_at_us = mono_us() + s->db_backoff_ms * 1000;
+}
+
+static void
+db_retry(struct server *s)
+{
+	if (s->conn != NULL || mono_us() < s->db_retry_at_us)
+		return;
+	if (db_open(s) < 0) {
+		db_lost(s, "reconnect failed");
+		return;
+	}
+	s->stats.db_reconnects++;
+	s->db_backoff_ms = 0;
+	log_info("database connection restored");
+}
+
+/* Resolves the registry's active bundle to a directory (relative paths under model.dir). */
+static char *
+active_model_path(struct server *s, char **version, struct ls_err *err)
+{
+	char *path = NULL, *full;
+	size_t n;
+
+	if (store_active_model(s->conn, version, &path, err) < 0 || path == NULL)
+		return NULL;
+	if (path[0] == '/')
+		return path;
+	n = strlen(s->cfg->model_dir) + strlen(path) + 2;
+	full = malloc(n);
+	if (full != NULL)
+		snprintf(full, n, "%s/%s", s->cfg->model_dir, path);
+	free(path);
+	return full;
+}
+
+static void
+publish_model(struct server *s)
+{
+	const json_t *manifest = model_manifest(s->scorer->model);
+	json_t *msg = json_pack("{s:s, s:s, s:O?}", "version", model_version(s->scorer->model),
+				"kind", model_kind(s->scorer->model), "metrics",
+				manifest ? json_object_get(manifest, "metrics") : NULL);
+
+	if (msg != NULL) {
+		publisher_send(&s->pub, "model", msg);
+		json_decref(msg);
+	}
+}
+
+/* Loads spec and model aside and swaps them in only when both are good. */
+static int
+load_scorer(struct server *s, int announce)
+{
+	struct ls_err err = {{0}};
+	char *version = NULL, *path = NULL;
+	struct scorer *sc;
+
+	if (s->conn != NULL) {
+		path = active_model_path(s, &version, &err);
+		if (path == NULL && err.msg[0] != '\0') {
+			log_error("model registry: %s; keeping the current model", err.msg);
+			free(version);
+			return -1;
+		}
+	}
+	sc = scorer_load(s->cfg->features_spec, path, (size_t)s->cfg->score_reasons, &err);
+	if (sc == NULL) {
+		log_error("%s; keeping the current model", err.msg);
+		free(version);
+		free(path);
+		return -1;
+	}
+	scorer_free(s->scorer);
+	s->scorer = sc;
+	free(s->model_path);
+	s->model_path = path;
+	free(version);
+	log_info("model %s (%s) in force%s", model_version(sc->model), model_kind(sc->model),
+		 path ? "" : ": no trained model is active, the starter model scores");
+	if (announce)
+		publish_model(s);
+	return 0;
+}
+
+static int
+write_endpoints(struct server *s)
+{
+	char tmp[4096], ep[256];
+	void *socks[] = {s->pull, s->router, s->pub.sock};
+	const char *names[] = {"pull", "router", "pub"};
+	FILE *f;
+
+	if (s->cfg->daemon_endpoints_file[0] == '\0')
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->cfg->daemon_endpoints_file);
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		log_warn("cannot write %s", tmp);
+		return -1;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		if (socks[i] == NULL)
+			continue;
+		zsock_last_endpoint(socks[i], ep, sizeof(ep));
+		fprintf(f, "%s=%s\n", names[i], ep);
+	}
+	if (fclose(f) != 0 || rename(tmp, s->cfg->daemon_endpoints_file) < 0) {
+		log_warn("cannot write %s", s->cfg->daemon_endpoints_file);
+		return -1;
+	}
+	return 0;
+}
+
+int
+server_init(struct server *s, const char *config_path)
+{
+	struct ls_err err;
+
+	memset(s, 0, sizeof(*s));
+	s->sigfd = -1;
+	s->config_path = strdup(config_path);
+	s->cfg = config_load(config_path, &err);
+	if (s->config_path == NULL || s->cfg == NULL) {
+		log_error("%s", s->cfg ? "out of memory" : err.msg);
+		return -1;
+	}
+	apply_config(s);
+	if (setup_signals(s) < 0)
+		return -1;
+	s->zctx = zmq_ctx_new();
+	if (s->zctx == NULL) {
+		log_error("zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	s->pull = bind_input(s, ZMQ_PULL, s->cfg->ingest_pull, s->cfg->ningest_pull, "ingest.pull");
+	s->router = bind_input(s, ZMQ_ROUTER, s->cfg->ingest_router, s->cfg->ningest_router,
+			       "ingest.router");
+	s->sub = s->cfg->ningest_sub ? connect_sub(s) : NULL;
+	if ((s->cfg->ningest_pull && !s->pull) || (s->cfg->ningest_router && !s->router) ||
+	    (s->cfg->ningest_sub && !s->sub))
+		return -1;
+	if (publisher_open(&s->pub, s->zctx, s->cfg->publish_pub, s->cfg->npublish_pub,
+			   (int)s->cfg->publish_sndhwm, &err) < 0) {
+		log_error("publish.pub: %s", err.msg);
+		return -1;
+	}
+	if (db_open(s) < 0 || load_scorer(s, 0) < 0)
+		return -1;
+	if (write_endpoints(s) < 0)
+		return -1;
+	sd_notify(0, "READY=1\nSTATUS=taking events");
+	log_info("ready");
+	return 0;
+}
+
+static void
+reload(struct server *s)
+{
+	struct ls_err err;
+	struct config *cfg;
+	char changed[512];
+
+	sd_notify(0, "RELOADING=1");
+	cfg = config_load(s->config_path, &err);
+	if (cfg == NULL) {
+		log_error("reload: %s; keeping the current configuration", err.msg);
+	} else {
+		if (config_diff_unreloadable(s->cfg, cfg, changed, sizeof(changed)) > 0)
+			log_warnx("reload: a restart is needed for: %s", changed);
+		config_free(s->cfg);
+		s->cfg = cfg;
+		apply_config(s);
+		log_info("configuration reloaded");
+	}
+	(void)load_scorer(s, 1);
+	sd_notify(0, "READY=1");
+}
+
+static void
+handle_signals(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			s->reload_wanted = 1;
+		} else if (!s->stopping) {
+			log_info("signal %u: stopping intake, committing what is held", si.ssi_signo);
+			sd_notify(0, "STOPPING=1");
+			s->stopping = 1;
+		}
+	}
+}
+
+static void
+handle_notifies(struct server *s)
+{
+	PGnotify *n;
+	int models = 0;
+
+	if (s->conn == NULL)
+		return;
+	if (!PQconsumeInput(s->conn)) {
+		db_lost(s, PQerrorMessage(s->conn));
+		return;
+	}
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		models |= strcmp(n->relname, "leadscore_models") == 0;
+		PQfreemem(n);
+	}
+	if (models)
+		(void)load_scorer(s, 1);
+}
+
+static void
+ack_member(struct ack *ack, enum item_status st, struct server *s)
+{
+	if (ack == NULL)
+		return;
+	if (st == ITEM_APPLIED)
+		ack->accepted++;
+	else if (st == ITEM_DUPLICATE)
+		ack->duplicates++;
+	if (--ack->pending == 0)
+		ingest_ack_done(ack, &s->istats);
+}
+
+static void
+finish_batch(struct server *s, struct batch *b, struct apply_result *res)
+{
+	s->stats.batches++;
+	s->stats.applied += res->applied;
+	s->stats.duplicates += res->duplicates;
+	s->stats.dead += res->dead;
+	s->stats.forgotten += res->forgotten;
+	publisher_scores(&s->pub, res, model_version(s->scorer->model), s->cfg->publish_hot);
+	for (size_t i = 0; i < b->nevents; i++)
+		ack_member(b->events[i].ack, b->events[i].status, s);
+	for (size_t i = 0; i < b->ndead; i++)
+		ack_member(b->dead[i].ack, ITEM_PENDING, s);
+	batch_free(b);
+}
+
+/* Drops a batch that can never be committed; its senders get no reply. */
+static void
+abandon_batch(struct server *s, struct batch *b)
+{
+	for (size_t i = 0; i < b->nevents; i++)
+		if (b->events[i].ack != NULL) {
+			b->events[i].ack->failed = 1;
+			ack_member(b->events[i].ack, ITEM_PENDING, s);
+		}
+	for (size_t i = 0; i < b->ndead; i++)
+		if (b->dead[i].ack != NULL) {
+			b->dead[i].ack->failed = 1;
+			ack_member(b->dead[i].ack, ITEM_PENDING, s);
+		}
+	batch_free(b);
+}
+
+/* The database refused a single event: it becomes a dead letter with the reason. */
+static int
+event_to_dead(struct batch *b, const char *why, size_t keep)
+{
+	struct batch_event *be = &b->events[0];
+	char reason[160];
+	json_t *doc = event_to_json(&be->ev);
+	char *raw = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(doc);
+	snprintf(reason, sizeof(reason), "could not apply the event: %.130s", why);
+	if (raw == NULL)
+		return -1;
+	if (be->ack != NULL && ack_reject(be->ack, be->index, be->ev.id, reason) < 0) {
+		free(raw);
+		return -1;
+	}
+	rc = batch_add_dead(b, "db", reason, raw, strlen(raw), keep, be->ev.source, be->ev.id,
+			    be->ev.subject, be->ack);
+	free(raw);
+	if (rc < 0)
+		return -1;
+	if (be->ack != NULL)
+		be->ack->pending--; /* the dead letter took the event's place */
+	event_clear(&be->ev);
+	memmove(b->events, b->events + 1, (b->nevents - 1) * sizeof(*b->events));
+	b->nevents--;
+	return 0;
+}
+
+/* A statement error that is not a lost connection: bisect until the bad member is alone. */
+static void
+isolate_failure(struct server *s, struct batch *b, const char *why)
+{
+	struct batch *half;
+
+	if (batch_size(b) > 1) {
+		size_t ev_mid = b->nevents / 2, dead_mid = b->ndead / 2;
+
+		if (b->nevents == 0 || (b->nevents == 1 && b->ndead > 0))
+			ev_mid = b->nevents, dead_mid = b->ndead / 2;
+		half = batch_split(b, ev_mid, dead_mid);
+		if (half != NULL) {
+			s->stats.split_batches++;
+			batcher_push_front(&s->batcher, half);
+			batcher_push_front(&s->batcher, b);
+			return;
+		}
+	} else if (b->nevents == 1 && event_to_dead(b, why, s->limits.dead_keep) == 0) {
+		batcher_push_front(&s->batcher, b);
+		return;
+	}
+	log_error("dropping %zu members the database will not take: %s", batch_size(b), why);
+	abandon_batch(s, b);
+}
+
+static void
+advance_clock(struct server *s, const struct batch *b)
+{
+	int64_t limit = wall_us() + CLOCK_SKEW_US;
+
+	for (size_t i = 0; i < b->nevents; i++) {
+		int64_t t = b->events[i].ev.time_us;
+
+		if (t > s->clock_us)
+			s->clock_us = t < limit ? t : limit;
+	}
+}
+
+/* Commits sealed batches while the database is there. */
+static void
+flush(struct server *s)
+{
+	struct batch *b;
+
+	while (s->conn != NULL && (b = batcher_pop(&s->batcher)) != NULL) {
+		struct apply_result res;
+		struct ls_err err;
+		int64_t t0 = mono_us();
+
+		advance_clock(s, b);
+		if (apply_batch(s->conn, b, s->scorer, (int)s->cfg->score_publish_delta, s->clock_us,
+				&res, &err) == 0) {
+			log_debug("batch of %zu committed in %lld us", batch_size(b),
+				  (long long)(mono_us() - t0));
+			finish_batch(s, b, &res);
+			apply_result_clear(&res);
+			continue;
+		}
+		if (db_connection_lost(s->conn)) {
+			batcher_push_front(&s->batcher, b);
+			db_lost(s, err.msg);
+			return;
+		}
+		log_warnx("batch of %zu refused: %s", batch_size(b), err.msg);
+		isolate_failure(s, b, err.msg);
+	}
+}
+
+static int
+poll_timeout_ms(struct server *s)
+{
+	int64_t now = mono_us(), wait = 1000000;
+
+	if (s->batcher.open != NULL) {
+		int64_t due = s->batcher.open->opened_us + s->cfg->batch_max_latency_ms * 1000;
+
+		wait = due > now ? due - now : 0;
+	}
+	if (s->conn == NULL) {
+		int64_t retry = s->db_retry_at_us > now ? s->db_retry_at_us - now : 0;
+
+		wait = retry < wait ? retry : wait;
+	}
+	return (int)((wait + 999) / 1000);
+}
+
+static void
+read_inputs(struct server *s, zmq_pollitem_t *items, size_t nitems)
+{
+	static const enum transport kinds[] = {TRANSPORT_PULL, TRANSPORT_ROUTER, TRANSPORT_SUB};
+
+	for (size_t i = 0; i < nitems; i++) {
+		if (!(items[i].revents & ZMQ_POLLIN))
+			continue;
+		for (int n = 0; n < READS_PER_WAKEUP; n++) {
+			struct ls_err err;
+			int rc;
+
+			if (s->batcher.pending >= (size_t)s->cfg->batch_max_pending)
+				return;
+			rc = ingest_read(items[i].socket, kinds[i], &s->batcher, &s->limits,
+					 mono_us(), &s->istats, &err);
+			if (rc < 0)
+				log_warnx("%s: %s", transport_name(kinds[i]), err.msg);
+			if (rc <= 0)
+				break;
+		}
+	}
+}
+
+int
+server_run(struct server *s)
+{
+	int64_t drain_deadline = 0;
+
+	for (;;) {
+		zmq_pollitem_t items[5];
+		void *inputs[] = {s->pull, s->router, s->sub};
+		size_t ninputs = 0, n = 0;
+		int taking = !s->stopping && s->batcher.pending < (size_t)s->cfg->batch_max_pending;
+
+		if (taking) {
+			for (size_t i = 0; i < 3; i++)
+				if (inputs[i] != NULL)
+					items[ninputs++] = (zmq_pollitem_t){inputs[i], 0, ZMQ_POLLIN, 0};
+		} else {
+			ninputs = 0; /* back-pressure: producers block at their high-water mark */
+		}
+		n = ninputs;
+		items[n++] = (zmq_pollitem_t){NULL, s->sigfd, ZMQ_POLLIN, 0};
+		if (s->conn != NULL)
+			items[n++] = (zmq_pollitem_t){NULL, PQsocket(s->conn), ZMQ_POLLIN, 0};
+		if (zmq_poll(items, (int)n, s->stopping ? 50 : poll_timeout_ms(s)) < 0 &&
+		    zmq_errno() != EINTR) {
+			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));
+			return 1;
+		}
+		if (items[ninputs].revents & ZMQ_POLLIN)
+			handle_signals(s);
+		if (n > ninputs + 1 && (items[ninputs + 1].revents & ZMQ_POLLIN))
+			handle_notifies(s);
+		if (s->reload_wanted) {
+			s->reload_wanted = 0;
+			reload(s);
+		}
+		if (taking)
+			read_inputs(s, items, ninputs);
+		db_retry(s);
+		batcher_seal(&s->batcher, mono_us(),
+			     s->stopping ? -1 : s->cfg->batch_max_latency_ms * 1000);
+		flush(s);
+		if (!s->stopping)
+			continue;
+		if (s->batcher.head == NULL && s->batcher.open == NULL)
+			return 0;
+		if (drain_deadline == 0)
+			drain_deadline = mono_us() + DRAIN_DEADLINE_US;
+		if (mono_us() > drain_deadline) {
+			log_error("stopping with %zu members not committed (database unavailable)",
+				  s->batcher.pending);
+			return 1;
+		}
+	}
+}
+
+void
+server_free(struct server *s)
+{
+	struct batch *b;
+
+	while ((b = batcher_pop(&s->batcher)) != NULL)
+		abandon_batch(s, b);
+	if (s->batcher.open != NULL) {
+		abandon_batch(s, s->batcher.open);
+		s->batcher.open = NULL;
+	}
+	if (s->pull)
+		zmq_close(s->pull);
+	if (s->router)
+		zmq_close(s->router);
+	if (s->sub)
+		zmq_close(s->sub);
+	publisher_close(&s->pub);
+	if (s->zctx)
+		zmq_ctx_term(s->zctx);
+	if (s->conn)
+		PQfinish(s->conn);
+	scorer_free(s->scorer);
+	config_free(s->cfg);
+	free(s->config_path);
+	free(s->model_path);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	log_info("stopped: %ld events applied, %ld duplicates, %ld dead letters in %ld batches",
+		 s->stats.applied, s->stats.duplicates, s->stats.dead, s->stats.batches);
+}

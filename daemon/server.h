@@ -1,0 +1,45 @@
+/* server.h: the daemon's event loop: sockets, batches, the database connection, signals. */
+#ifndef LS_SERVER_H
+#define LS_SERVER_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "batcher.h"
+#include "config.h"
+#include "ingest.h"
+#include "publish.h"
+#include "scorer.h"
+
+struct server_stats {
+	long batches, applied, duplicates, dead, forgotten, db_reconnects, split_batches;
+};
+
+struct server {
+	struct config *cfg;
+	char *config_path;
+	void *zctx;
+	void *pull, *router, *sub;
+	struct publisher pub;
+	PGconn *conn;
+	int64_t db_retry_at_us;	/* monotonic; when to try reconnecting */
+	int64_t db_backoff_ms;
+	struct scorer *scorer;
+	char *model_path;	/* bundle in force; NULL: starter */
+	struct batcher batcher;
+	struct ingest_limits limits;
+	struct ingest_stats istats;
+	struct server_stats stats;
+	int64_t clock_us;	/* stream clock: newest event time seen, never past now + skew */
+	int sigfd;
+	int stopping;
+	int reload_wanted;
+};
+
+/* Loads the config, binds every socket, connects, loads the model. 0 or -1 (logged). */
+int server_init(struct server *s, const char *config_path) LS_MUST_CHECK;
+/* Runs until SIGTERM/SIGINT; returns the process exit status. */
+int server_run(struct server *s);
+void server_free(struct server *s);
+
+#endif
