@@ -50,15 +50,17 @@ $(1)/tests/%: $(1)/obj/tests/%.o $$(HARNESS_SRC:%.c=$(1)/obj/%.o) $(1)/libleadsc
 	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 endef
 
-$(eval $(call variant,build/release,))
-$(eval $(call variant,build/asan,$(SAN_FLAGS)))
+# BUILD lets several builds of one tree live side by side (make BUILD=/tmp/b check).
+BUILD ?= build
+$(eval $(call variant,$(BUILD)/release,))
+$(eval $(call variant,$(BUILD)/asan,$(SAN_FLAGS)))
 
-ASAN_TESTS = $(UNIT_SRC:tests/%.c=build/asan/tests/%) $(INTEG_SRC:tests/%.c=build/asan/tests/%)
+ASAN_TESTS = $(UNIT_SRC:tests/%.c=$(BUILD)/asan/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all deps check unit demo bench eval fuzz memcheck format format-check clean
+.PHONY: all deps check unit test demo bench eval fuzz memcheck format format-check clean
 all: bin/leadscored bin/leadscore
 
-bin/%: build/release/bin/%
+bin/%: $(BUILD)/release/bin/%
 	@mkdir -p bin
 	cp $< $@
 
@@ -67,11 +69,15 @@ deps:
 
 # Every test, under AddressSanitizer and UBSan, against a throwaway PostgreSQL cluster.
 check: deps
-	$(MAKE) build/asan/bin/leadscored build/asan/bin/leadscore $(ASAN_TESTS)
-	tests/run.sh build/asan
+	$(MAKE) $(BUILD)/asan/bin/leadscored $(BUILD)/asan/bin/leadscore $(ASAN_TESTS)
+	tests/run.sh $(BUILD)/asan
 
-unit: build/asan/bin/leadscore $(UNIT_SRC:tests/%.c=build/asan/tests/%)
-	tests/run.sh build/asan unit
+unit: $(BUILD)/asan/bin/leadscore $(UNIT_SRC:tests/%.c=$(BUILD)/asan/tests/%)
+	tests/run.sh $(BUILD)/asan unit
+
+# One test (or a group) by name: make test T=test_ingest
+test: $(BUILD)/asan/bin/leadscored $(BUILD)/asan/bin/leadscore $(ASAN_TESTS)
+	tests/run.sh $(BUILD)/asan all $(T)
 
 demo: deps
 	$(MAKE) all
@@ -88,4 +94,4 @@ format-check:
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

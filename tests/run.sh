@@ -17,7 +17,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 if [ "$mode" != unit ]; then
-	pgdir="$build/testpg"
+	pgdir="$build/testpg-$$"
 	export LEADSCORE_PGDIR="$pgdir"
 	export LEADSCORE_PGPORT=$((20000 + $$ % 20000))
 	scripts/pgctl.sh stop "$pgdir" 2>/dev/null
@@ -25,7 +25,7 @@ if [ "$mode" != unit ]; then
 	scripts/pgctl.sh init "$pgdir" && scripts/pgctl.sh start "$pgdir" ||
 		{ echo "run.sh: could not start the test PostgreSQL cluster"; echo "total: 0 passed, 1 failed"; exit 1; }
 	eval "export $(scripts/pgctl.sh env "$pgdir")"
-	trap 'scripts/pgctl.sh stop "$pgdir"' EXIT
+	trap 'scripts/pgctl.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 fi
 
 run_one() {
