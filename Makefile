@@ -32,7 +32,7 @@ $(1)/gen/schema_sql.c: $$(SCHEMA_SQL) scripts/embed-sql.sh
 	scripts/embed-sql.sh $$(SCHEMA_SQL) > $$@
 $(1)/obj/gen/schema_sql.o: $(1)/gen/schema_sql.c
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $(2) -I$$(CURDIR) -c $$< -o $$@
 $(1)/libleadscore.a: $$(LIB_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/schema_sql.o
 	@rm -f $$@
 	$$(Q)ar rcs $$@ $$^
@@ -93,5 +93,8 @@ format-check:
 
 clean:
 	rm -rf build bin
+
+# Keep objects between runs (they are intermediate files to make).
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
