@@ -54,10 +54,11 @@ endef
 BUILD ?= build
 $(eval $(call variant,$(BUILD)/release,))
 $(eval $(call variant,$(BUILD)/asan,$(SAN_FLAGS)))
+$(eval $(call variant,$(BUILD)/debug,-O1 -g))
 
 ASAN_TESTS = $(UNIT_SRC:tests/%.c=$(BUILD)/asan/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all deps check unit test demo bench eval fuzz memcheck format format-check clean
+.PHONY: all deps check unit test memcheck fuzz demo bench eval fuzz memcheck format format-check clean
 all: bin/leadscored bin/leadscore
 
 bin/%: $(BUILD)/release/bin/%
@@ -82,6 +83,37 @@ test: $(BUILD)/asan/bin/leadscored $(BUILD)/asan/bin/leadscore $(ASAN_TESTS)
 demo: deps
 	$(MAKE) all
 	scripts/demo.sh
+
+# The whole suite under valgrind (tests, daemon and CLI processes alike), on a plain build.
+DEBUG_TESTS = $(UNIT_SRC:tests/%.c=$(BUILD)/debug/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/debug/tests/%)
+memcheck: deps
+	$(MAKE) $(BUILD)/debug/bin/leadscored $(BUILD)/debug/bin/leadscore $(DEBUG_TESTS)
+	LEADSCORE_VALGRIND=1 tests/run.sh $(BUILD)/debug all $(T)
+
+# Each libFuzzer target for FUZZ_SECONDS (default 60); a crash fails the run.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+
+# Performance, side by side in one run (scripts/bench.sh; BENCH_* variables scale it down).
+# Release build: -O2, no sanitizers. bench/bench_*.c are programs, the other bench/*.c helpers.
+BENCH_PROGS = $(patsubst bench/%.c,$(BUILD)/release/bench/%,$(wildcard bench/bench_*.c))
+BENCH_HELPERS = $(patsubst %.c,$(BUILD)/release/obj/%.o,$(filter-out bench/bench_%,$(wildcard bench/*.c)))
+$(BUILD)/release/bench/%: $(BUILD)/release/obj/bench/%.o $(BENCH_HELPERS) $(BUILD)/release/libleadscore.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $^ $(LIBS)
+bench: deps
+	$(MAKE) $(BUILD)/release/bin/leadscored $(BUILD)/release/bin/leadscore $(BENCH_PROGS)
+	scripts/bench.sh $(BUILD)
+
+# Each model kind on ../shared/data/leads.csv beside scikit-learn (same split and columns), and
+# on a simulated funnel beside its hidden truth: one table each (scripts/eval.sh). Needs the
+# data file (make check never does) and python3-sklearn, which it installs when missing.
+eval: deps
+	@scripts/eval.sh --check-data
+	$(MAKE) $(BUILD)/release/bin/leadscored $(BUILD)/release/bin/leadscore
+	scripts/eval.sh $(BUILD)/release
 
 format:
 	clang-format -i $(LIB_SRC) daemon/*.h model/*.h cli/*.h daemon/leadscored.c cli/leadscore.c \

@@ -34,5 +34,9 @@ int cmd_simulate(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
+int cmd_roi(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_lead(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 #endif

@@ -6,64 +6,45 @@
 
 #include "../daemon/queue.h"
 #include "cli.h"
+#include "tables.h"
 
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: leadscore queue [-c FILE | --dsn DSN] [--owner X] [--tier T] [--limit N]"
-		     " [--json]\n"
-		     "  the best leads first, with the reasons behind each score\n");
-}
-
-/* "pricing_views +1.20, demo_requests +0.90 | days_since_last_activity -0.30" */
-static void
-format_reasons(const char *json_text, char *out, size_t size)
-{
-	json_t *arr = json_loads(json_text, 0, NULL), *r;
-	size_t i, used = 0;
-
-	out[0] = '\0';
-	json_array_foreach(arr, i, r)
-	{
-		int n = snprintf(out + used, size - used, "%s%s %+.2f", i ? ", " : "",
-				 json_string_value(json_object_get(r, "feature")),
-				 json_number_value(json_object_get(r, "effect")));
-
-		if (n < 0 || (size_t)n >= size - used)
-			break;
-		used += (size_t)n;
-	}
-	json_decref(arr);
+	fprintf(out,
+	        "usage: leadscore queue [-c FILE | --dsn DSN] [--owner X] [--tier T] "
+	        "[--segment S] [--limit N] [--json]\n"
+	        "  the best leads first, with the reasons behind each score; contacts under a\n"
+	        "  live lease, without consent, bounced or unsubscribed are never listed\n");
 }
 
 static void
 print_rows(PGresult *res, int as_json)
 {
-	char reasons[512];
+	char reasons[512], when[32];
 
 	if (!as_json)
-		printf("%-4s %-12s %-26s %5s %4s  %-16s %s\n", "#", "CONTACT", "ACCOUNT", "SCORE",
-		       "TIER", "LAST ACTIVITY", "REASONS");
+		printf("%-4s %-14s %-22s %5s %4s  %-12s %-16s %s\n", "#", "CONTACT", "ACCOUNT",
+		       "SCORE", "TIER", "OWNER", "LAST ACTIVITY", "REASONS");
 	for (int r = 0; r < PQntuples(res); r++) {
-		if (as_json) {
-			json_t *row = json_pack(
-			    "{s:s, s:s?, s:i, s:s, s:o, s:s, s:s}", "contact", PQgetvalue(res, r, 0),
-			    "account", PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1), "score",
-			    atoi(PQgetvalue(res, r, 2)), "tier", PQgetvalue(res, r, 3), "reasons",
-			    json_loads(PQgetvalue(res, r, 4), 0, NULL), "last_activity",
-			    PQgetvalue(res, r, 5), "owner", PQgetvalue(res, r, 6));
-			char *text = row ? json_dumps(row, JSON_COMPACT) : NULL;
+		json_t *item;
 
-			if (text != NULL)
-				printf("%s\n", text);
+		item = json_loads(PQgetvalue(res, r, 0), 0, NULL);
+		if (as_json) {
+			char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;
+
+			printf("%s\n", text ? text : "null");
 			free(text);
-			json_decref(row);
+			json_decref(item);
 			continue;
 		}
-		format_reasons(PQgetvalue(res, r, 4), reasons, sizeof(reasons));
-		printf("%-4d %-12s %-26s %5s %4s  %-16s %s\n", r + 1, PQgetvalue(res, r, 0),
-		       PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-		       PQgetvalue(res, r, 5), reasons);
+		cli_format_reasons(json_object_get(item, "reasons"), reasons, sizeof(reasons));
+		cli_short_time(cli_str(item, "last_activity"), when, sizeof(when));
+		printf("%-4d %-14s %-22s %5lld %4s  %-12s %-16s %s\n", r + 1,
+		       cli_str(item, "contact"), cli_str(item, "account"),
+		       (long long)json_integer_value(json_object_get(item, "score")),
+		       cli_str(item, "tier"), cli_str(item, "owner"), when, reasons);
+		json_decref(item);
 	}
 }
 
@@ -71,15 +52,16 @@ int
 cmd_queue(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"dsn", required_argument, NULL, 'd'},
-					     {"owner", required_argument, NULL, 'o'},
-					     {"tier", required_argument, NULL, 't'},
-					     {"limit", required_argument, NULL, 'l'},
-					     {"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"dsn", required_argument, NULL, 'd'},
+	                                     {"owner", required_argument, NULL, 'o'},
+	                                     {"tier", required_argument, NULL, 't'},
+	                                     {"segment", required_argument, NULL, 's'},
+	                                     {"limit", required_argument, NULL, 'l'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	struct cli_db_opts db = {0};
-	struct queue_filter f = {NULL, NULL, 20};
+	struct queue_filter f = {NULL, NULL, NULL, 20};
 	struct ls_err err;
 	int c, as_json = 0;
 	PGconn *conn;
@@ -103,6 +85,9 @@ cmd_queue(int argc, char **argv)
 				return CLI_USAGE;
 			}
 			f.tier = optarg;
+			break;
+		case 's':
+			f.segment = optarg;
 			break;
 		case 'l':
 			if (cli_parse_long("queue", "--limit", optarg, 1, 10000, &f.limit) < 0)

@@ -14,8 +14,12 @@ static const struct command commands[] = {
 	{"migrate", cmd_migrate, "apply the schema migrations to the database"},
 	{"send", cmd_send, "send CloudEvents (JSON lines) to the daemon"},
 	{"simulate", cmd_simulate, "write a synthetic B2B funnel as CloudEvents JSON lines"},
+	{"train", cmd_train, "train a model from the database or a CSV file, with holdout metrics"},
 	{"models", cmd_models, "list, register, promote and roll back models"},
 	{"queue", cmd_queue, "the priority queue: best leads first, with reasons"},
+	{"lead", cmd_lead, "one lead: score, reasons, features, lease, score changes"},
+	{"token", cmd_token, "make an API token for a role, and its [auth] config line"},
+	{"roi", cmd_roi, "time saved and ROI against the hold-out group (report, JSON, SVG)"},
 	{"forget", cmd_forget, "erase everything held on a contact"},
 };
 

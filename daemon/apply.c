@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "../model/features.h"
+#include "holdout.h"
+#include "roi_store.h"
+#include "snapshots.h"
 #include "store.h"
 
 /* Sorting context: qsort has none, and a batch is applied by one thread. */
@@ -73,9 +76,13 @@ apply_contact_fields(struct contact_row *row, const struct featspec *spec, const
 		return -1;
 	if (strcmp(ev->type, "contact.updated") == 0) {
 		json_t *owner = json_object_get(ev->data, "owner");
+		json_t *segment = json_object_get(ev->data, "segment");
 		json_t *consent = json_object_get(ev->data, "consent");
 
 		if (json_is_string(owner) && replace_str(&row->owner, json_string_value(owner)) < 0)
+			return -1;
+		if (json_is_string(segment) &&
+		    replace_str(&row->segment, json_string_value(segment)) < 0)
 			return -1;
 		if (json_is_boolean(consent))
 			row->consent = json_is_true(consent);
@@ -145,11 +152,37 @@ struct contact_work {
 };
 
 /* Applies one contact's new events and scores it; records a change to publish. */
+/* sdr.outcome events, with the group and score the contact had when it was worked. */
+struct outcome_list {
+	struct outcome_row *items;
+	size_t n;
+};
+
+static void
+note_outcome(struct outcome_list *ol, const struct contact_row *row, const struct event *ev)
+{
+	json_t *outcome = json_object_get(ev->data, "outcome");
+	json_t *minutes = json_object_get(ev->data, "minutes");
+	json_t *sdr = json_object_get(ev->data, "sdr");
+
+	/* Ingest has checked the outcome and minutes (event_rules.c). */
+	ol->items[ol->n++] = (struct outcome_row){
+		row->contact_id,     ev->source,
+		ev->id,		     json_is_string(sdr) ? json_string_value(sdr) : NULL,
+		ev->time_us,	     json_string_value(outcome),
+		json_is_number(minutes) ? json_number_value(minutes) : 0,
+		row->holdout,	     row->score,
+		row->tier,
+	};
+}
+
 static int
 update_contact(struct batch *b, const struct scorer *sc, struct contact_row *row,
-	       struct contact_work *w, int delta, int64_t as_of, struct apply_result *out,
-	       struct score_change *change, int *changed, struct ls_err *err)
+	       struct contact_work *w, const struct apply_opts *opts, int64_t as_of,
+	       struct apply_result *out, struct score_change *change, int *changed,
+	       struct snapshot_list *snaps, struct outcome_list *outcomes, struct ls_err *err)
 {
+	int delta = opts->publish_delta;
 	const struct featspec *spec = sc->spec;
 	struct raw_value vals[256];
 	struct raw_row rr = {vals, spec->nfields};
@@ -170,9 +203,21 @@ update_contact(struct batch *b, const struct scorer *sc, struct contact_row *row
 		return ls_err_prefix(err, "contact %s state", row->contact_id);
 	}
 	qsort(w->idx, w->n, sizeof(*w->idx), cmp_time);
+	/* The group is fixed when the contact is first seen, so later changes of the
+	 * share (or the model) never move a contact between groups. */
+	if (row->events_applied == 0) {
+		row->holdout = holdout_member(row->contact_id, opts->holdout_percent);
+		row->holdout_key = holdout_queue_key(row->contact_id);
+	}
 	for (size_t i = 0; i < w->n; i++) {
 		const struct event *ev = &b->events[w->idx[i]].ev;
 
+		if (strcmp(ev->type, "sdr.outcome") == 0)
+			note_outcome(outcomes, row, ev);
+		/* The first event of a later day closes the last one: snapshot it first. */
+		if (snapshot_due(row->last_event_us, ev->time_us) &&
+		    snapshot_take(snaps, row->contact_id, &st, spec, row->last_event_us) < 0)
+			goto oom;
 		(void)fstate_apply(&st, spec, ev);
 		if (apply_contact_fields(row, spec, ev) < 0)
 			goto oom;
@@ -249,6 +294,8 @@ struct apply_ctx {
 	unsigned char *is_new;
 	struct score_change *changes;
 	size_t nchanges;
+	struct snapshot_list snaps;
+	struct outcome_list outcomes;
 	int rows_loaded;
 };
 
@@ -269,6 +316,8 @@ ctx_free(struct apply_ctx *c)
 	free(c->uniq_idx);
 	free(c->is_new);
 	free(c->changes);
+	snapshot_list_clear(&c->snaps);
+	free(c->outcomes.items);
 }
 
 /* Sorts by dedupe key, marks repeats inside the batch, lists distinct contacts. */
@@ -285,8 +334,9 @@ ctx_plan(struct apply_ctx *c, struct batch *b)
 	c->rows = calloc(n, sizeof(*c->rows));
 	c->work = calloc(n, sizeof(*c->work));
 	c->changes = calloc(n, sizeof(*c->changes));
+	c->outcomes.items = calloc(n, sizeof(*c->outcomes.items));
 	if (!c->order || !c->ids || !c->uniq || !c->uniq_idx || !c->is_new || !c->rows ||
-	    !c->work || !c->changes)
+	    !c->work || !c->changes || !c->outcomes.items)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		c->order[i] = i;
@@ -340,8 +390,8 @@ ctx_group(struct apply_ctx *c, struct batch *b, struct apply_result *out)
 }
 
 static int
-apply_events(PGconn *conn, struct batch *b, const struct scorer *sc, int delta, int64_t as_of,
-	     struct apply_result *out, struct ls_err *err)
+apply_events(PGconn *conn, struct batch *b, const struct scorer *sc, const struct apply_opts *opts,
+	     int64_t as_of, struct apply_result *out, struct ls_err *err)
 {
 	struct apply_ctx c = {0};
 	int rc = -1;
@@ -366,13 +416,15 @@ apply_events(PGconn *conn, struct batch *b, const struct scorer *sc, int delta, 
 
 		if (c.work[i].n == 0)
 			continue;
-		if (update_contact(b, sc, &c.rows[i], &c.work[i], delta, as_of, out,
-				   &c.changes[c.nchanges], &changed, err) < 0)
+		if (update_contact(b, sc, &c.rows[i], &c.work[i], opts, as_of, out,
+				   &c.changes[c.nchanges], &changed, &c.snaps, &c.outcomes, err) < 0)
 			goto out;
 		c.nchanges += (size_t)changed;
 	}
 	if (store_update_contacts(conn, c.rows, c.nids, err) < 0 ||
-	    store_insert_score_changes(conn, c.changes, c.nchanges, err) < 0)
+	    store_insert_score_changes(conn, c.changes, c.nchanges, err) < 0 ||
+	    snapshot_store(conn, &c.snaps, sc->spec->hash, err) < 0 ||
+	    roi_store_insert_outcomes(conn, c.outcomes.items, c.outcomes.n, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -381,7 +433,7 @@ out:
 }
 
 int
-apply_batch(PGconn *conn, struct batch *b, const struct scorer *sc, int publish_delta,
+apply_batch(PGconn *conn, struct batch *b, const struct scorer *sc, const struct apply_opts *opts,
 	    int64_t as_of_us, struct apply_result *out, struct ls_err *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -390,7 +442,7 @@ apply_batch(PGconn *conn, struct batch *b, const struct scorer *sc, int publish_
 	if (b->barrier) {
 		if (apply_forget(conn, b, out, err) < 0)
 			goto fail;
-	} else if (apply_events(conn, b, sc, publish_delta, as_of_us, out, err) < 0) {
+	} else if (apply_events(conn, b, sc, opts, as_of_us, out, err) < 0) {
 		goto fail;
 	}
 	if (store_insert_dead_letters(conn, b->dead, b->ndead, err) < 0)

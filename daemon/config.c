@@ -1,5 +1,6 @@
 /* config.c: the daemon's configuration: the key table, INI loading (libinih), defaults, diffs. */
 #include "config.h"
+#include "roi_config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/types.h>
+
+#include "auth.h"
+#include "http.h"
 
 enum { RESTART = 0, RELOAD = 1 };
 
@@ -90,10 +94,76 @@ static const struct config_key keys[] = {
     KEY_STRING("features", "spec", features_spec, "/usr/share/leadscore/features.json", RELOAD,
                "Feature spec file (JSON): the signals and attributes that describe a contact."),
 
+    KEY_ENUM("train", "kind", train_kind, "logistic", "logistic|svm-linear|svm-rbf", RELOAD,
+             "Model kind the nightly retraining (leadscore train) fits."),
+    KEY_INT("train", "min_positives", train_min_positives, "120", 0, 100000000, RELOAD,
+            "Fewest positive training examples a model may be trained from."),
+    KEY_DOUBLE("train", "holdout_fraction", train_holdout_fraction, "0.2", 0.05, 0.5, RELOAD,
+               "Share of the newest labelled snapshots held out to evaluate a new model."),
+    KEY_DOUBLE("train", "promote_tolerance", train_promote_tolerance, "0.01", 0, 1, RELOAD,
+               "Largest holdout AUC drop against the active model that promotion accepts."),
+    KEY_INT("train", "snapshot_days", train_snapshot_days, "400", 0, 36500, RELOAD,
+            "Days of feature snapshots kept (the nightly run deletes older ones); 0: all."),
+
     KEY_INT("score", "publish_delta", score_publish_delta, "5", 0, 100, RELOAD,
             "Least change of a score (0-100) that publishes it; a tier change always does."),
     KEY_INT("score", "reasons", score_reasons, "6", 0, 8, RELOAD,
             "Reasons kept per score, half for and half against."),
+
+    KEY_STRING("api", "http", api_http, "127.0.0.1:5580", RESTART,
+               "HTTP API listen address, HOST:PORT ([v6]:PORT, *:PORT for all); empty: off."),
+    KEY_LIST("api", "rep", api_rep, "tcp://127.0.0.1:5574", RESTART,
+             "Endpoints to bind the ZeroMQ request/reply API on; empty: off."),
+    KEY_INT("api", "max_connections", api_max_connections, "64", 1, 10000, RESTART,
+            "Most HTTP connections served at once (one thread each)."),
+    KEY_INT("api", "db_connections", api_db_connections, "4", 1, 100, RESTART,
+            "Database connections the API's requests share (besides the event loop's)."),
+    KEY_INT("api", "max_body_bytes", api_max_body_bytes, "1048576", 1024, 67108864, RESTART,
+            "Largest HTTP request body accepted, in bytes; larger ones get 413."),
+    KEY_INT("api", "ingest_timeout_ms", api_ingest_timeout_ms, "10000", 100, 600000, RESTART,
+            "How long an HTTP POST of events waits for its commit before answering 503."),
+    KEY_INT("api", "lease_seconds", api_lease_seconds, "900", 1, 86400, RESTART,
+            "Lease length of a claim that names none, in seconds."),
+    KEY_INT("api", "cursor_ttl_s", api_cursor_ttl_s, "3600", 60, 86400, RESTART,
+            "Seconds a queue pagination cursor stays valid."),
+
+    KEY_LIST("auth", "token", auth_token, "", RELOAD,
+             "A token the API admits, as ROLE:SHA256HEX (leadscore token ROLE); repeatable."),
+    KEY_ENUM("auth", "probes", auth_probes, "open", "open|token", RELOAD,
+             "Whether /healthz, /readyz and /metrics need a token (any role)."),
+
+    KEY_DOUBLE("roi", "holdout_percent", roi_holdout_percent, "10", 0, 50, RELOAD,
+               "Share of new contacts (stable hash of the id) whose queue position ignores the score."),
+    KEY_INT("roi", "publish_interval", roi_publish_interval, "300", 1, 86400, RELOAD,
+            "Seconds between roi messages on the PUB socket (and daily roll-ups)."),
+    KEY_ENUM("roi", "window", roi_window, "week", "day|week|month", RELOAD,
+             "Window the published roi figures cover, ending now."),
+    KEY_INT("roi", "min_holdout_meetings", roi_min_holdout_meetings, "5", 1, 100000, RELOAD,
+            "Fewer hold-out meetings than this give the verdict \"not enough data\"."),
+    KEY_DOUBLE("roi", "hourly_cost", roi_hourly_cost, "60", 0, 1e6, RELOAD,
+               "Loaded cost of one SDR hour: hours saved x this = efficiency value."),
+    KEY_DOUBLE("roi", "value_per_meeting", roi_value_per_meeting, "500", 0, 1e9, RELOAD,
+               "Value of one booked meeting, for the meeting uplift."),
+    KEY_DOUBLE("roi", "annual_tco", roi_annual_tco, "0", 0, 1e12, RELOAD,
+               "Annual total cost of ownership; 0 leaves the ROI figures unset."),
+    KEY_DOUBLE("roi", "initial_investment", roi_initial_investment, "0", 0, 1e12, RELOAD,
+               "Year-0 cost of the multi-year (NPV) view."),
+    KEY_DOUBLE("roi", "discount_rate", roi_discount_rate, "0.08", -0.99, 10, RELOAD,
+               "Discount rate per year for NPV (0.08 for 8 %)."),
+    KEY_INT("roi", "horizon_years", roi_horizon_years, "3", 1, 50, RELOAD,
+            "Years the NPV view covers after year 0."),
+    KEY_DOUBLE("roi", "best_multiplier", roi_best_multiplier, "1.3333", 0, 100, RELOAD,
+               "Best-case annual value as a multiple of the measured one."),
+    KEY_DOUBLE("roi", "base_multiplier", roi_base_multiplier, "1", 0, 100, RELOAD,
+               "Base-case annual value as a multiple of the measured one."),
+    KEY_DOUBLE("roi", "worst_multiplier", roi_worst_multiplier, "0.5185", 0, 100, RELOAD,
+               "Worst-case annual value as a multiple of the measured one."),
+    KEY_DOUBLE("roi", "best_probability", roi_best_probability, "0.2", 0, 1, RELOAD,
+               "Probability of the best case; the three must sum to 1."),
+    KEY_DOUBLE("roi", "base_probability", roi_base_probability, "0.5", 0, 1, RELOAD,
+               "Probability of the base case."),
+    KEY_DOUBLE("roi", "worst_probability", roi_worst_probability, "0.3", 0, 1, RELOAD,
+               "Probability of the worst case."),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -358,6 +428,29 @@ config_defaults(struct ls_err *err)
 	return cfg;
 }
 
+/* The API's keys: a listen address that parses and token lines that do. */
+static int
+config_validate_api(const struct config *cfg, struct ls_err *err)
+{
+	struct auth_table *t;
+
+	if (cfg->api_http[0] != '\0' && http_parse_address(cfg->api_http, NULL, err) < 0)
+		return ls_err_prefix(err, "api.http");
+	t = auth_table_new(cfg->auth_token, cfg->nauth_token, err);
+	auth_table_free(t);
+	return t != NULL ? 0 : -1;
+}
+
+/* The ROI figures' own rules (probabilities summing to 1 and the like) live with them. */
+static int
+config_validate_roi(const struct config *cfg, struct ls_err *err)
+{
+	struct roi_params p;
+
+	roi_params_from_config(cfg, &p);
+	return roi_params_check(&p, err);
+}
+
 int
 config_validate(const struct config *cfg, struct ls_err *err)
 {
@@ -372,7 +465,9 @@ config_validate(const struct config *cfg, struct ls_err *err)
 	if (cfg->batch_max_events > cfg->batch_max_pending)
 		return ls_err_set(err, "batch.max_events (%ld) exceeds batch.max_pending (%ld)",
 		                  cfg->batch_max_events, cfg->batch_max_pending);
-	return 0;
+	if (config_validate_api(cfg, err) < 0)
+		return -1;
+	return config_validate_roi(cfg, err);
 }
 
 /* ---- loading a file ---- */

@@ -33,6 +33,12 @@ enum config_log_level {
 	CONFIG_LOG_ERROR,
 };
 
+/* Values of auth.probes: /healthz, /readyz and /metrics open to all, or token-protected. */
+enum config_probes {
+	CONFIG_PROBES_OPEN,
+	CONFIG_PROBES_TOKEN,
+};
+
 struct config {
 	int daemon_log_level; /* enum config_log_level */
 	char *daemon_endpoints_file;
@@ -66,8 +72,45 @@ struct config {
 	char *model_dir;
 	char *features_spec;
 
+	int train_kind; /* index into "logistic|svm-linear|svm-rbf" */
+	long train_min_positives;
+	double train_holdout_fraction;
+	double train_promote_tolerance;
+	long train_snapshot_days;
+
 	long score_publish_delta;
 	long score_reasons;
+
+	char *api_http;
+	char **api_rep;
+	size_t napi_rep;
+	long api_max_connections;
+	long api_db_connections;
+	long api_max_body_bytes;
+	long api_ingest_timeout_ms;
+	long api_lease_seconds;
+	long api_cursor_ttl_s;
+
+	char **auth_token;
+	size_t nauth_token;
+	int auth_probes; /* enum config_probes */
+
+	double roi_holdout_percent;
+	long roi_publish_interval;
+	int roi_window; /* index into "day|week|month" */
+	long roi_min_holdout_meetings;
+	double roi_hourly_cost;
+	double roi_value_per_meeting;
+	double roi_annual_tco;
+	double roi_initial_investment;
+	double roi_discount_rate;
+	long roi_horizon_years;
+	double roi_best_multiplier;
+	double roi_base_multiplier;
+	double roi_worst_multiplier;
+	double roi_best_probability;
+	double roi_base_probability;
+	double roi_worst_probability;
 };
 
 /* One row of the key table. */

@@ -7,7 +7,9 @@
 #include <zmq.h>
 
 #include "event.h"
+#include "event_rules.h"
 #include "log.h"
+#include "metrics.h"
 
 #define MAX_ENVELOPE_FRAMES 8
 
@@ -19,16 +21,44 @@ transport_name(enum transport t)
 	return names[t];
 }
 
+/* Counts a rejected batch member under its type when it names one. */
+static void
+metrics_rejected_member(const char *raw, size_t len, const char *reason)
+{
+	json_t *doc = raw != NULL ? json_loadb(raw, len, 0, NULL) : NULL;
+
+	metrics_event(json_string_value(json_object_get(doc, "type")), METRICS_REJECTED);
+	metrics_reject(metrics_reject_class(reason, 1));
+	json_decref(doc);
+}
+
+/* A valid CloudEvent whose data breaks a product rule: rejected like any invalid member,
+ * with its JSON kept for the dead letter (item->reason is already set). */
+static void
+demote_item(struct event_item *it)
+{
+	json_t *doc = event_to_json(&it->ev);
+
+	it->raw = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	it->raw_len = it->raw != NULL ? strlen(it->raw) : 0;
+	json_decref(doc);
+	event_clear(&it->ev);
+	it->ok = 0;
+}
+
 static int
 add_member(struct event_item *it, size_t index, enum transport t, struct ack *ack,
 	   struct batcher *bt, const struct ingest_limits *lim, int64_t now_us,
 	   struct ingest_stats *st)
 {
+	if (it->ok && event_rules_check(&it->ev, it->reason, sizeof(it->reason)) < 0)
+		demote_item(it);
 	if (it->ok) {
 		st->events++;
 		return batcher_add_event(bt, &it->ev, ack, index, now_us);
 	}
 	st->rejected++;
+	metrics_rejected_member(it->raw, it->raw_len, it->reason);
 	if (ack != NULL && ack_reject(ack, index, it->id, it->reason) < 0)
 		return -1;
 	return batcher_add_dead(bt, transport_name(t), it->reason, it->raw ? it->raw : "",
@@ -49,6 +79,8 @@ ingest_payload(const char *buf, size_t len, enum transport t, struct ack *ack,
 		return -1;
 	if (msg.nitems == 0) {
 		st->rejected++;
+		metrics_event(NULL, METRICS_REJECTED);
+		metrics_reject(metrics_reject_class(msg.message_reason, 0));
 		if (ack != NULL && ack_reject(ack, 0, NULL, msg.message_reason) < 0)
 			rc = -1;
 		else
@@ -106,7 +138,7 @@ ingest_read(void *sock, enum transport t, struct batcher *bt, const struct inges
 	if (rc <= 0)
 		return rc;
 	payload = &frames[n - 1];
-	if (t == TRANSPORT_ROUTER) {
+	if (t == TRANSPORT_ROUTER || t == TRANSPORT_HTTP) {
 		for (size_t i = 0; i + 1 < n; i++) {
 			env[i] = zmq_msg_data(&frames[i]);
 			sizes[i] = zmq_msg_size(&frames[i]);

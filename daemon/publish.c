@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "zsock.h"
 
 int
@@ -35,14 +36,18 @@ publisher_send(struct publisher *p, const char *topic, const json_t *body)
 
 	if (text == NULL) {
 		p->dropped++;
+		metrics_published(topic, 1);
 		return;
 	}
 	/* PUB drops at the high-water mark rather than block; DONTWAIT makes sure. */
 	if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(p->sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
+	    zmq_send(p->sock, text, strlen(text), ZMQ_DONTWAIT) < 0) {
 		p->dropped++;
-	else
+		metrics_published(topic, 1);
+	} else {
 		p->sent++;
+		metrics_published(topic, 0);
+	}
 	free(text);
 }
 

@@ -16,7 +16,10 @@
 #include "apply.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrations.h"
+#include "roi_config.h"
+#include "roi_store.h"
 #include "store.h"
 #include "zsock.h"
 
@@ -142,6 +145,7 @@ db_open(struct server *s)
 		s->conn = NULL;
 		return -1;
 	}
+	metrics_set_db_up(1);
 	return 0;
 }
 
@@ -155,6 +159,7 @@ db_lost(struct server *s, const char *why)
 	if (s->conn != NULL)
 		PQfinish(s->conn);
 	s->conn = NULL;
+	metrics_set_db_up(0);
 	s->db_backoff_ms = s->db_backoff_ms ? s->db_backoff_ms * 2 : 100;
 	if (s->db_backoff_ms > max)
 		s->db_backoff_ms = max;
@@ -171,6 +176,7 @@ db_retry(struct server *s)
 		return;
 	}
 	s->stats.db_reconnects++;
+	metrics_db_reconnect(METRICS_CONN_INGEST);
 	s->db_backoff_ms = 0;
 	log_info("database connection restored");
 }
@@ -225,17 +231,29 @@ load_scorer(struct server *s, int announce)
 		}
 	}
 	sc = scorer_load(s->cfg->features_spec, path, (size_t)s->cfg->score_reasons, &err);
+	if (sc == NULL && path != NULL && s->scorer == NULL) {
+		/* At start there is no model to keep: rather than refuse events, the starter
+		 * model scores until the registry names a bundle that loads. */
+		log_error("model %s: %s; the starter model scores until a model that loads is "
+			  "promoted", version, err.msg);
+		free(path);
+		path = NULL;
+		sc = scorer_load(s->cfg->features_spec, NULL, (size_t)s->cfg->score_reasons, &err);
+	}
 	if (sc == NULL) {
 		log_error("%s; keeping the current model", err.msg);
 		free(version);
 		free(path);
 		return -1;
 	}
+	if (s->api != NULL && api_set_spec(s->api, s->cfg->features_spec, &err) < 0)
+		log_warnx("lead detail keeps its feature spec: %s", err.msg);
 	scorer_free(s->scorer);
 	s->scorer = sc;
 	free(s->model_path);
 	s->model_path = path;
 	free(version);
+	metrics_set_model(model_version(sc->model), model_kind(sc->model));
 	log_info("model %s (%s) in force%s", model_version(sc->model), model_kind(sc->model),
 		 path ? "" : ": no trained model is active, the starter model scores");
 	if (announce)
@@ -249,6 +267,7 @@ write_endpoints(struct server *s)
 	char tmp[4096], ep[256];
 	void *socks[] = {s->pull, s->router, s->pub.sock};
 	const char *names[] = {"pull", "router", "pub"};
+	int http_port = api_http_port(s->api);
 	FILE *f;
 
 	if (s->cfg->daemon_endpoints_file[0] == '\0')
@@ -265,8 +284,36 @@ write_endpoints(struct server *s)
 		zsock_last_endpoint(socks[i], ep, sizeof(ep));
 		fprintf(f, "%s=%s\n", names[i], ep);
 	}
+	api_rep_endpoint(s->api, ep, sizeof(ep));
+	if (ep[0] != '\0')
+		fprintf(f, "rep=%s\n", ep);
+	if (http_port > 0)
+		fprintf(f, "http=%d\n", http_port);
 	if (fclose(f) != 0 || rename(tmp, s->cfg->daemon_endpoints_file) < 0) {
 		log_warn("cannot write %s", s->cfg->daemon_endpoints_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* The HTTP and request/reply APIs, and the inproc ROUTER their events come in on. */
+static int
+start_api(struct server *s)
+{
+	char *inproc[] = {API_INGEST_ENDPOINT};
+	struct ls_err err;
+
+	if (s->cfg->api_http[0] == '\0' && s->cfg->napi_rep == 0)
+		return 0;
+	s->api_router = zsock_bind_all(s->zctx, ZMQ_ROUTER, inproc, 1, (int)s->cfg->ingest_rcvhwm,
+				       &err);
+	if (s->api_router == NULL) {
+		log_error("api: %s", err.msg);
+		return -1;
+	}
+	s->api = api_start(s->cfg, s->zctx, &err);
+	if (s->api == NULL) {
+		log_error("%s", err.msg);
 		return -1;
 	}
 	return 0;
@@ -307,7 +354,7 @@ server_init(struct server *s, const char *config_path)
 	}
 	if (db_open(s) < 0 || load_scorer(s, 0) < 0)
 		return -1;
-	if (write_endpoints(s) < 0)
+	if (start_api(s) < 0 || write_endpoints(s) < 0)
 		return -1;
 	sd_notify(0, "READY=1\nSTATUS=taking events");
 	log_info("ready");
@@ -328,6 +375,8 @@ reload(struct server *s)
 	} else {
 		if (config_diff_unreloadable(s->cfg, cfg, changed, sizeof(changed)) > 0)
 			log_warnx("reload: a restart is needed for: %s", changed);
+		if (s->api != NULL && api_reload(s->api, cfg, &err) < 0)
+			log_error("reload: %s; keeping the current tokens", err.msg);
 		config_free(s->cfg);
 		s->cfg = cfg;
 		apply_config(s);
@@ -349,6 +398,7 @@ handle_signals(struct server *s)
 			log_info("signal %u: stopping intake, committing what is held", si.ssi_signo);
 			sd_notify(0, "STOPPING=1");
 			s->stopping = 1;
+			api_set_stopping(s->api);
 		}
 	}
 }
@@ -395,8 +445,12 @@ finish_batch(struct server *s, struct batch *b, struct apply_result *res)
 	s->stats.dead += res->dead;
 	s->stats.forgotten += res->forgotten;
 	publisher_scores(&s->pub, res, model_version(s->scorer->model), s->cfg->publish_hot);
-	for (size_t i = 0; i < b->nevents; i++)
+	for (size_t i = 0; i < b->nevents; i++) {
+		metrics_event(b->events[i].ev.type, b->events[i].status == ITEM_DUPLICATE
+							? METRICS_DUPLICATE
+							: METRICS_APPLIED);
 		ack_member(b->events[i].ack, b->events[i].status, s);
+	}
 	for (size_t i = 0; i < b->ndead; i++)
 		ack_member(b->dead[i].ack, ITEM_PENDING, s);
 	batch_free(b);
@@ -433,6 +487,8 @@ event_to_dead(struct batch *b, const char *why, size_t keep)
 	snprintf(reason, sizeof(reason), "could not apply the event: %.130s", why);
 	if (raw == NULL)
 		return -1;
+	metrics_event(be->ev.type, METRICS_REJECTED);
+	metrics_reject(METRICS_REJECT_DATABASE);
 	if (be->ack != NULL && ack_reject(be->ack, be->index, be->ev.id, reason) < 0) {
 		free(raw);
 		return -1;
@@ -496,15 +552,17 @@ flush(struct server *s)
 	struct batch *b;
 
 	while (s->conn != NULL && (b = batcher_pop(&s->batcher)) != NULL) {
+		struct apply_opts opts = {(int)s->cfg->score_publish_delta,
+					  s->cfg->roi_holdout_percent};
 		struct apply_result res;
 		struct ls_err err;
 		int64_t t0 = mono_us();
 
 		advance_clock(s, b);
-		if (apply_batch(s->conn, b, s->scorer, (int)s->cfg->score_publish_delta, s->clock_us,
-				&res, &err) == 0) {
+		if (apply_batch(s->conn, b, s->scorer, &opts, s->clock_us, &res, &err) == 0) {
 			log_debug("batch of %zu committed in %lld us", batch_size(b),
 				  (long long)(mono_us() - t0));
+			metrics_batch(batch_size(b), mono_us() - t0);
 			finish_batch(s, b, &res);
 			apply_result_clear(&res);
 			continue;
@@ -517,6 +575,41 @@ flush(struct server *s)
 		log_warnx("batch of %zu refused: %s", batch_size(b), err.msg);
 		isolate_failure(s, b, err.msg);
 	}
+}
+
+/* Every roi.publish_interval: the daily roll-ups of the window brought up to date, and
+ * the window's figures published on topic roi. */
+static void
+roi_tick(struct server *s)
+{
+	static const char *const windows[] = {"day", "week", "month"};
+	const char *window = windows[s->cfg->roi_window % 3];
+	int64_t to = wall_us(), from = to - roi_window_us(window);
+	struct roi_window_data w;
+	struct roi_params p;
+	struct ls_err err;
+	json_t *report;
+
+	if (s->conn == NULL || mono_us() < s->roi_next_us)
+		return;
+	s->roi_next_us = mono_us() + s->cfg->roi_publish_interval * 1000000;
+	roi_params_from_config(s->cfg, &p);
+	if (roi_store_persist_days(s->conn, from, to, &err) < 0 ||
+	    roi_store_window(s->conn, from, to, &w, &err) < 0) {
+		if (db_connection_lost(s->conn))
+			db_lost(s, err.msg);
+		else
+			log_warnx("roi figures: %s", err.msg);
+		return;
+	}
+	report = roi_report_build(&w, &p, from, to, window, &err);
+	roi_window_data_clear(&w);
+	if (report == NULL) {
+		log_warnx("roi figures: %s", err.msg);
+		return;
+	}
+	publisher_send(&s->pub, "roi", report);
+	json_decref(report);
 }
 
 static int
@@ -537,11 +630,10 @@ poll_timeout_ms(struct server *s)
 	return (int)((wait + 999) / 1000);
 }
 
+/* kinds[i] is the transport of items[i] (absent sockets are left out of items). */
 static void
-read_inputs(struct server *s, zmq_pollitem_t *items, size_t nitems)
+read_inputs(struct server *s, zmq_pollitem_t *items, const enum transport *kinds, size_t nitems)
 {
-	static const enum transport kinds[] = {TRANSPORT_PULL, TRANSPORT_ROUTER, TRANSPORT_SUB};
-
 	for (size_t i = 0; i < nitems; i++) {
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;
@@ -567,15 +659,21 @@ server_run(struct server *s)
 	int64_t drain_deadline = 0;
 
 	for (;;) {
-		zmq_pollitem_t items[5];
-		void *inputs[] = {s->pull, s->router, s->sub};
+		static const enum transport input_kinds[] = {TRANSPORT_PULL, TRANSPORT_ROUTER,
+							     TRANSPORT_SUB, TRANSPORT_HTTP};
+		zmq_pollitem_t items[6];
+		enum transport kinds[4];
+		void *inputs[] = {s->pull, s->router, s->sub, s->api_router};
 		size_t ninputs = 0, n = 0;
 		int taking = !s->stopping && s->batcher.pending < (size_t)s->cfg->batch_max_pending;
 
+		metrics_set_pending(s->batcher.pending);
 		if (taking) {
-			for (size_t i = 0; i < 3; i++)
-				if (inputs[i] != NULL)
+			for (size_t i = 0; i < 4; i++)
+				if (inputs[i] != NULL) {
+					kinds[ninputs] = input_kinds[i];
 					items[ninputs++] = (zmq_pollitem_t){inputs[i], 0, ZMQ_POLLIN, 0};
+				}
 		} else {
 			ninputs = 0; /* back-pressure: producers block at their high-water mark */
 		}
@@ -590,18 +688,20 @@ server_run(struct server *s)
 		}
 		if (items[ninputs].revents & ZMQ_POLLIN)
 			handle_signals(s);
-		if (n > ninputs + 1 && (items[ninputs + 1].revents & ZMQ_POLLIN))
-			handle_notifies(s);
+		/* Not only when the socket is readable: libpq reads a notification that comes
+		 * with a batch's results into its queue, and nothing would wake us for it. */
+		handle_notifies(s);
 		if (s->reload_wanted) {
 			s->reload_wanted = 0;
 			reload(s);
 		}
 		if (taking)
-			read_inputs(s, items, ninputs);
+			read_inputs(s, items, kinds, ninputs);
 		db_retry(s);
 		batcher_seal(&s->batcher, mono_us(),
 			     s->stopping ? -1 : s->cfg->batch_max_latency_ms * 1000);
 		flush(s);
+		roi_tick(s);
 		if (!s->stopping)
 			continue;
 		if (s->batcher.head == NULL && s->batcher.open == NULL)
@@ -621,6 +721,8 @@ server_free(struct server *s)
 {
 	struct batch *b;
 
+	api_stop(s->api); /* first: its threads use the ZeroMQ context */
+	s->api = NULL;
 	while ((b = batcher_pop(&s->batcher)) != NULL)
 		abandon_batch(s, b);
 	if (s->batcher.open != NULL) {
@@ -633,6 +735,8 @@ server_free(struct server *s)
 		zmq_close(s->router);
 	if (s->sub)
 		zmq_close(s->sub);
+	if (s->api_router)
+		zmq_close(s->api_router);
 	publisher_close(&s->pub);
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "api.h"
 #include "batcher.h"
 #include "config.h"
 #include "ingest.h"
@@ -20,6 +21,8 @@ struct server {
 	char *config_path;
 	void *zctx;
 	void *pull, *router, *sub;
+	void *api_router;	/* the API's events and outcomes (inproc), acknowledged like router */
+	struct api *api;	/* HTTP and request/reply servers; NULL when both are off */
 	struct publisher pub;
 	PGconn *conn;
 	int64_t db_retry_at_us;	/* monotonic; when to try reconnecting */
@@ -31,6 +34,7 @@ struct server {
 	struct ingest_stats istats;
 	struct server_stats stats;
 	int64_t clock_us;	/* stream clock: newest event time seen, never past now + skew */
+	int64_t roi_next_us;	/* monotonic; when the next roi message is due */
 	int sigfd;
 	int stopping;
 	int reload_wanted;

@@ -8,8 +8,11 @@
 
 #include "db.h"
 
-const char *const store_contact_tables[] = {"events", "score_changes", "dead_letters", "contacts",
-					    NULL};
+/* contacts comes before leases: a claim locks the contact row, then its lease row, and
+ * forget takes them in the same order, so the two cannot deadlock. */
+const char *const store_contact_tables[] = {"events", "score_changes", "dead_letters",
+					    "contact_snapshots", "outcomes", "contacts", "leases",
+					    "queue_seen", NULL};
 
 /* Runs sql with one text parameter holding a JSON document. */
 static PGresult *
@@ -119,6 +122,8 @@ read_contact(const PGresult *res, int r, struct contact_row *row)
 	row->tier = PQgetisnull(res, r, 13) ? 0 : PQgetvalue(res, r, 13)[0];
 	row->probability = PQgetisnull(res, r, 14) ? 0 : strtod(PQgetvalue(res, r, 14), NULL);
 	row->reasons = get_json(res, r, 15);
+	row->segment = get_str(res, r, 16);
+	row->holdout = PQgetvalue(res, r, 17)[0] == 't';
 	if (row->contact_id == NULL || row->state == NULL)
 		return -1;
 	return 0;
@@ -151,7 +156,7 @@ store_lock_contacts(PGconn *conn, char *const *ids, size_t n, struct contact_row
 			"SELECT contact_id, account, owner, consent, bounced, unsubscribed, state, "
 			"events_applied, " US("first_seen") ", " US("last_event_at") ", "
 			US("last_activity_at") ", " US("converted_at") ", score, tier, probability, "
-			"reasons FROM contacts WHERE contact_id IN "
+			"reasons, segment, holdout FROM contacts WHERE contact_id IN "
 			"(SELECT jsonb_array_elements_text($1::jsonb)) "
 			"ORDER BY contact_id COLLATE \"C\" FOR UPDATE",
 			doc);
@@ -275,9 +280,11 @@ contact_record(const struct contact_row *r)
 {
 	char tier[2] = {r->tier, '\0'};
 
-	return json_pack("{s:s, s:s?, s:s?, s:b, s:b, s:b, s:O, s:I, s:o, s:o, s:o, s:o, s:i, "
-			 "s:s, s:f, s:O?, s:f, s:f, s:s}",
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:o, s:b, s:b, s:b, s:O, s:I, s:o, s:o, "
+			 "s:o, s:o, s:i, s:s, s:f, s:O?, s:f, s:f, s:s}",
 			 "contact_id", r->contact_id, "account", r->account, "owner", r->owner,
+			 "segment", r->segment, "holdout", r->holdout, "holdout_key",
+			 r->holdout ? json_real(r->holdout_key) : json_null(),
 			 "consent", r->consent, "bounced", r->bounced, "unsubscribed",
 			 r->unsubscribed, "state", r->state, "events_applied",
 			 (json_int_t)r->events_applied, "first_seen",
@@ -307,7 +314,8 @@ store_update_contacts(PGconn *conn, const struct contact_row *rows, size_t n, st
 	}
 	rc = exec_json_command(
 	    conn,
-	    "UPDATE contacts c SET account = x.account, owner = x.owner, consent = x.consent, "
+	    "UPDATE contacts c SET account = x.account, owner = x.owner, segment = x.segment, "
+	    "holdout = x.holdout, holdout_key = x.holdout_key, consent = x.consent, "
 	    "bounced = x.bounced, unsubscribed = x.unsubscribed, state = x.state, "
 	    "events_applied = x.events_applied, first_seen = x.first_seen, "
 	    "last_event_at = x.last_event_at, last_activity_at = x.last_activity_at, "
@@ -315,7 +323,10 @@ store_update_contacts(PGconn *conn, const struct contact_row *rows, size_t n, st
 	    "probability = x.probability, reasons = x.reasons, fit = x.fit, "
 	    "engagement = x.engagement, model_version = x.model_version, scored_at = now(), "
 	    "updated_at = now() FROM jsonb_to_recordset($1::jsonb) AS x(contact_id text, "
-	    "account text, owner text, consent boolean, bounced boolean, unsubscribed boolean, "
+	    "account text, owner text, segment text, holdout boolean, "
+	    "holdout_key double precision, consent boolean, "
+	    "bounced boolean, "
+	    "unsubscribed boolean, "
 	    "state jsonb, events_applied bigint, first_seen timestamptz, "
 	    "last_event_at timestamptz, last_activity_at timestamptz, converted_at timestamptz, "
 	    "score smallint, tier char(1), probability double precision, reasons jsonb, "
@@ -454,6 +465,7 @@ contact_row_clear(struct contact_row *row)
 	free(row->contact_id);
 	free(row->account);
 	free(row->owner);
+	free(row->segment);
 	json_decref(row->state);
 	json_decref(row->reasons);
 	memset(row, 0, sizeof(*row));

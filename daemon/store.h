@@ -14,7 +14,10 @@ struct contact_row {
 	char *contact_id;
 	char *account;
 	char *owner;
+	char *segment;		/* contact.updated data.segment; NULL: none */
 	int consent, bounced, unsubscribed;
+	int holdout;		/* in the hold-out group: set once, when the contact is new */
+	double holdout_key;	/* its queue position when held out (holdout_queue_key) */
 	json_t *state;		/* contacts.state; owned */
 	long long events_applied;
 	int64_t first_seen_us, last_event_us, last_activity_us, converted_us; /* 0: none */

@@ -2,6 +2,7 @@
 #include "encoder.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,10 @@ input_clear(struct encoder_input *in)
 		free(in->levels[i]);
 	free(in->levels);
 	free(in->by_name);
+	for (i = 0; i < in->nmissing; i++)
+		free(in->missing[i]);
+	free(in->missing);
+	free(in->bins);
 }
 
 void
@@ -146,6 +151,24 @@ check_levels(struct encoder_input *in, struct ls_err *err)
 	return 0;
 }
 
+static long level_index(const struct encoder_input *in, const char *s);
+
+/* Missing tokens (from a manifest) must be non-empty and not also levels. */
+static int
+check_missing(const struct encoder_input *in, struct ls_err *err)
+{
+	size_t k;
+
+	for (k = 0; k < in->nmissing; k++) {
+		if (in->missing[k][0] == '\0')
+			return ls_err_set(err, "input \"%s\": empty missing token", in->name);
+		if (level_index(in, in->missing[k]) >= 0)
+			return ls_err_set(err, "input \"%s\": \"%s\" is both a level and missing",
+			                  in->name, in->missing[k]);
+	}
+	return 0;
+}
+
 static int
 check_input(struct encoder_input *in, struct ls_err *err)
 {
@@ -154,11 +177,15 @@ check_input(struct encoder_input *in, struct ls_err *err)
 	    (size_t)in->transform >= NAMES_LEN(transform_names))
 		return ls_err_set(err, "input \"%s\": bad kind, group or transform", in->name);
 	if (in->kind == FIELD_CATEGORICAL)
-		return check_levels(in, err);
+		return check_levels(in, err) < 0 ? -1 : check_missing(in, err);
 	if (!isfinite(in->impute) || !isfinite(in->mean))
 		return ls_err_set(err, "input \"%s\": impute and mean must be finite", in->name);
 	if (!isfinite(in->std) || in->std <= 0)
 		return ls_err_set(err, "input \"%s\": std must be positive", in->name);
+	for (size_t k = 0; k < in->nbins; k++)
+		if (!isfinite(in->bins[k]) || (k > 0 && !(in->bins[k] > in->bins[k - 1])))
+			return ls_err_set(
+			    err, "input \"%s\": bins must be increasing finite numbers", in->name);
 	return 0;
 }
 
@@ -173,6 +200,17 @@ column_name(const char *field, const char *level)
 	memcpy(s, field, nf);
 	s[nf] = '=';
 	memcpy(s + nf + 1, level, nl + 1);
+	return s;
+}
+
+static char *
+bin_name(const char *field, size_t k)
+{
+	size_t n = strlen(field) + 24;
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s:q%zu", field, k);
 	return s;
 }
 
@@ -191,7 +229,8 @@ name_columns(struct encoder *enc, struct ls_err *err)
 		for (k = 0; k < in->ncols; k++, j++) {
 			enc->colinput[j] = i;
 			if (in->kind == FIELD_NUMERIC)
-				enc->colnames[j] = str_dup(in->name);
+				enc->colnames[j] =
+				    k == 0 ? str_dup(in->name) : bin_name(in->name, k);
 			else if (k < in->nlevels)
 				enc->colnames[j] = column_name(in->name, in->levels[k]);
 			else
@@ -202,6 +241,32 @@ name_columns(struct encoder *enc, struct ls_err *err)
 		}
 	}
 	return 0;
+}
+
+/* Places every input's columns one after another and names them. */
+static int
+enc_layout(struct encoder *enc, struct ls_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < enc->dim && enc->colnames != NULL; i++)
+		free(enc->colnames[i]);
+	free(enc->colnames);
+	free(enc->colinput);
+	enc->colnames = NULL;
+	enc->colinput = NULL;
+	enc->dim = 0;
+	for (i = 0; i < enc->ninputs; i++) {
+		struct encoder_input *in = &enc->inputs[i];
+
+		in->col = enc->dim;
+		if (in->kind == FIELD_NUMERIC)
+			in->ncols = 1 + (in->nbins > 0 ? in->nbins + 1 : 0);
+		else
+			in->ncols = in->nlevels + 2;
+		enc->dim += in->ncols;
+	}
+	return name_columns(enc, err);
 }
 
 /* Validates the filled inputs and lays out the columns; frees enc on error. */
@@ -224,11 +289,8 @@ enc_finish(struct encoder *enc, struct ls_err *err)
 			}
 		if (check_input(in, err) < 0)
 			goto fail;
-		in->col = enc->dim;
-		in->ncols = in->kind == FIELD_NUMERIC ? 1 : in->nlevels + 2;
-		enc->dim += in->ncols;
 	}
-	if (name_columns(enc, err) < 0)
+	if (enc_layout(enc, err) < 0)
 		goto fail;
 	return enc;
 fail:
@@ -292,9 +354,16 @@ level_index(const struct encoder_input *in, const char *s)
 }
 
 static int
-is_missing(const struct raw_value *v)
+is_missing(const struct encoder_input *in, const struct raw_value *v)
 {
-	return v->missing || v->str == NULL || v->str[0] == '\0';
+	size_t k;
+
+	if (v->missing || v->str == NULL || v->str[0] == '\0')
+		return 1;
+	for (k = 0; k < in->nmissing; k++)
+		if (strcmp(v->str, in->missing[k]) == 0)
+			return 1;
+	return 0;
 }
 
 static void
@@ -304,12 +373,27 @@ encode_input(const struct encoder_input *in, const struct raw_value *v, double *
 	long li;
 
 	if (in->kind == FIELD_NUMERIC) {
-		out[in->col] = (transformed(in, v) - in->mean) / in->std;
+		double x = transformed(in, v);
+		size_t lo = 0, hi = in->nbins;
+
+		out[in->col] = (x - in->mean) / in->std;
+		if (in->nbins == 0)
+			return;
+		while (lo < hi) { /* the number of cut points <= x */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (in->bins[mid] <= x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (k = 0; k <= in->nbins; k++)
+			out[in->col + 1 + k] = k == lo ? 1.0 : 0.0;
 		return;
 	}
 	for (k = 0; k < in->ncols; k++)
 		out[in->col + k] = 0.0;
-	if (is_missing(v))
+	if (is_missing(in, v))
 		k = in->nlevels + 1;
 	else if ((li = level_index(in, v->str)) >= 0)
 		k = (size_t)li;
@@ -395,7 +479,7 @@ fit_categorical(struct encoder_input *in, const struct raw_row *rows, size_t nro
 	size_t i, j, n = 0, nkept = 0;
 
 	for (i = 0; i < nrows; i++)
-		if (!is_missing(&rows[i].values[col]))
+		if (!is_missing(in, &rows[i].values[col]))
 			scratch[n++] = rows[i].values[col].str;
 	qsort(scratch, n, sizeof(char *), cmp_str);
 	/* Compact the kept levels to the front of scratch, then copy them. */
@@ -464,6 +548,145 @@ encoder_fit(const struct encoder_field *fields, size_t nfields, const struct raw
 	return enc_finish(enc, err);
 }
 
+/* The first index of sorted t[0..n) holding a value >= x. */
+static size_t
+lower_bound(const double *t, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Quantile cut points of one input, each leaving at least min_count rows on both sides of it
+ * within its neighbours. */
+static int
+fit_input_bins(struct encoder_input *in, double *t, size_t n, size_t nbins, size_t min_count,
+               struct ls_err *err)
+{
+	size_t q, below = 0, k = 0;
+	double *cuts = malloc(nbins * sizeof(double));
+
+	if (cuts == NULL)
+		return ls_err_set(err, "out of memory");
+	qsort(t, n, sizeof(double), cmp_double);
+	for (q = 1; q < nbins && n > 0; q++) {
+		double c = t[(size_t)((double)q * (double)n / (double)nbins)];
+		size_t at = lower_bound(t, n, c); /* rows below the cut */
+
+		if (at - below < min_count || n - at < min_count || (k > 0 && c <= cuts[k - 1]))
+			continue;
+		cuts[k++] = c;
+		below = at;
+	}
+	free(in->bins);
+	in->bins = NULL;
+	in->nbins = 0;
+	if (k == 0) {
+		free(cuts);
+		return 0;
+	}
+	in->bins = cuts;
+	in->nbins = k;
+	return 0;
+}
+
+int
+encoder_fit_bins(struct encoder *enc, const struct raw_row *rows, size_t nrows, size_t nbins,
+                 size_t min_count, struct ls_err *err)
+{
+	double *t = malloc((nrows ? nrows : 1) * sizeof(double));
+	size_t i, r;
+
+	if (t == NULL)
+		return ls_err_set(err, "out of memory");
+	for (i = 0; i < enc->ninputs; i++) {
+		struct encoder_input *in = &enc->inputs[i];
+
+		if (in->kind != FIELD_NUMERIC)
+			continue;
+		if (nbins < 2) {
+			free(in->bins);
+			in->bins = NULL;
+			in->nbins = 0;
+			continue;
+		}
+		for (r = 0; r < nrows; r++) {
+			if (rows[r].n != enc->ninputs) {
+				free(t);
+				return ls_err_set(err, "row %zu has %zu values, expected %zu", r,
+				                  rows[r].n, enc->ninputs);
+			}
+			t[r] = transformed(in, &rows[r].values[i]);
+		}
+		if (fit_input_bins(in, t, nrows, nbins, min_count ? min_count : 1, err) < 0) {
+			free(t);
+			return -1;
+		}
+	}
+	free(t);
+	return enc_layout(enc, err);
+}
+
+/* Copies n tokens into in->missing, refusing empty ones and known levels. */
+static int
+set_missing(struct encoder_input *in, char *const *tokens, size_t n, struct ls_err *err)
+{
+	size_t k;
+
+	if ((in->missing = calloc(n ? n : 1, sizeof(char *))) == NULL)
+		return ls_err_set(err, "out of memory");
+	for (k = 0; k < n; k++) {
+		if (tokens[k] == NULL || tokens[k][0] == '\0')
+			return ls_err_set(err, "input \"%s\": empty missing token", in->name);
+		if (level_index(in, tokens[k]) >= 0)
+			return ls_err_set(err, "input \"%s\": \"%s\" is both a level and missing",
+			                  in->name, tokens[k]);
+		if ((in->missing[k] = str_dup(tokens[k])) == NULL)
+			return ls_err_set(err, "out of memory");
+		in->nmissing++;
+	}
+	return 0;
+}
+
+static void
+clear_missing(struct encoder_input *in)
+{
+	size_t k;
+
+	for (k = 0; k < in->nmissing; k++)
+		free(in->missing[k]);
+	free(in->missing);
+	in->missing = NULL;
+	in->nmissing = 0;
+}
+
+int
+encoder_set_missing(struct encoder *enc, const char *const *tokens, size_t n, struct ls_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < enc->ninputs; i++) {
+		struct encoder_input *in = &enc->inputs[i];
+
+		if (in->kind != FIELD_CATEGORICAL)
+			continue;
+		clear_missing(in);
+		if (set_missing(in, (char *const *)tokens, n, err) < 0) {
+			clear_missing(in);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- JSON ---- */
 
 static int
@@ -475,7 +698,7 @@ set_new(json_t *obj, const char *key, json_t *val)
 static json_t *
 input_to_json(const struct encoder_input *in)
 {
-	json_t *o = json_object(), *levels;
+	json_t *o = json_object(), *levels = NULL;
 	size_t k;
 	int bad;
 
@@ -489,10 +712,20 @@ input_to_json(const struct encoder_input *in)
 		      set_new(o, "impute", json_real(in->impute)) ||
 		      set_new(o, "mean", json_real(in->mean)) ||
 		      set_new(o, "std", json_real(in->std));
+		/* Written only when set, so manifests without bins keep their old form. */
+		if (!bad && in->nbins > 0)
+			bad = (levels = json_array()) == NULL || set_new(o, "bins", levels);
+		for (k = 0; !bad && k < in->nbins; k++)
+			bad = json_array_append_new(levels, json_real(in->bins[k]));
 	} else if (!bad) {
 		bad = (levels = json_array()) == NULL || set_new(o, "levels", levels);
 		for (k = 0; !bad && k < in->nlevels; k++)
 			bad = json_array_append_new(levels, json_string(in->levels[k]));
+		/* Written only when set, so manifests without tokens keep their old form. */
+		if (!bad && in->nmissing > 0)
+			bad = (levels = json_array()) == NULL || set_new(o, "missing", levels);
+		for (k = 0; !bad && k < in->nmissing; k++)
+			bad = json_array_append_new(levels, json_string(in->missing[k]));
 	}
 	if (bad) {
 		json_decref(o);
@@ -564,6 +797,53 @@ parse_levels(struct encoder_input *in, const json_t *a, struct ls_err *err)
 	return 0;
 }
 
+/* The optional "bins" array of numbers (absent: none); checked with the input. */
+static int
+parse_bins(struct encoder_input *in, const json_t *a, struct ls_err *err)
+{
+	size_t k;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return ls_err_set(err, "bins must be a non-empty array of numbers");
+	if ((in->bins = calloc(json_array_size(a), sizeof(double))) == NULL)
+		return ls_err_set(err, "out of memory");
+	for (k = 0; k < json_array_size(a); k++) {
+		const json_t *x = json_array_get(a, k);
+
+		if (!json_is_number(x))
+			return ls_err_set(err, "bins must be a non-empty array of numbers");
+		in->bins[k] = json_number_value(x);
+		in->nbins++;
+	}
+	return 0;
+}
+
+/* The optional "missing" array (absent: none). */
+static int
+parse_missing(struct encoder_input *in, const json_t *a, struct ls_err *err)
+{
+	size_t k;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a))
+		return ls_err_set(err, "missing must be an array of strings");
+	if ((in->missing = calloc(json_array_size(a) + 1, sizeof(char *))) == NULL)
+		return ls_err_set(err, "out of memory");
+	for (k = 0; k < json_array_size(a); k++) {
+		const json_t *s = json_array_get(a, k);
+
+		if (!json_is_string(s))
+			return ls_err_set(err, "missing must be an array of strings");
+		if ((in->missing[k] = str_dup(json_string_value(s))) == NULL)
+			return ls_err_set(err, "out of memory");
+		in->nmissing++;
+	}
+	return 0;
+}
+
 static int
 check_keys(const json_t *o, const char *const *allowed, struct ls_err *err)
 {
@@ -584,9 +864,10 @@ check_keys(const json_t *o, const char *const *allowed, struct ls_err *err)
 static int
 input_from_json(struct encoder_input *in, const json_t *o, struct ls_err *err)
 {
-	static const char *const numeric_keys[] = {"name",   "kind", "group", "transform",
-	                                           "impute", "mean", "std",   NULL};
-	static const char *const categorical_keys[] = {"name", "kind", "group", "levels", NULL};
+	static const char *const numeric_keys[] = {"name", "kind", "group", "transform", "impute",
+	                                           "mean", "std",  "bins",  NULL};
+	static const char *const categorical_keys[] = {"name",   "kind",    "group",
+	                                               "levels", "missing", NULL};
 	const json_t *name = json_object_get(o, "name");
 	unsigned kind, group, transform = TRANSFORM_NONE;
 
@@ -605,7 +886,8 @@ input_from_json(struct encoder_input *in, const json_t *o, struct ls_err *err)
 	if (check_keys(o, kind == FIELD_NUMERIC ? numeric_keys : categorical_keys, err) < 0)
 		return ls_err_prefix(err, "\"%s\"", in->name);
 	if (kind == FIELD_CATEGORICAL) {
-		if (parse_levels(in, json_object_get(o, "levels"), err) < 0)
+		if (parse_levels(in, json_object_get(o, "levels"), err) < 0 ||
+		    parse_missing(in, json_object_get(o, "missing"), err) < 0)
 			return ls_err_prefix(err, "\"%s\"", in->name);
 		return 0;
 	}
@@ -617,6 +899,8 @@ input_from_json(struct encoder_input *in, const json_t *o, struct ls_err *err)
 	    parse_number(o, "std", &in->std) < 0)
 		return ls_err_set(err, "\"%s\": impute, mean and std must be finite numbers",
 		                  in->name);
+	if (parse_bins(in, json_object_get(o, "bins"), err) < 0)
+		return ls_err_prefix(err, "\"%s\"", in->name);
 	return 0;
 }
 

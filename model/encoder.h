@@ -12,10 +12,15 @@
 /*
  * Each raw field becomes one or more columns:
  * - numeric: one column. A missing (or non-finite) value takes the impute value, then the
- *   transform applies (log1p clamps negatives to 0 first), then (x - mean) / std.
+ *   transform applies (log1p clamps negatives to 0 first), then (x - mean) / std. With bins
+ *   (cut points on the transformed scale, from the training data's quantiles), one more
+ *   column per bin follows, exactly one of them 1: a linear model then fits a curve instead
+ *   of a line to the field.
  * - categorical: one column per level, then "__other__" (a level not in the list: unseen or
- *   pooled as rare) and "__missing__" (missing, NULL or ""); exactly one of them is 1.
- * Column names are "field" (numeric) and "field=level" (categorical).
+ *   pooled as rare) and "__missing__" (missing, NULL, "" or one of the input's missing tokens,
+ *   such as a form's "Select"); exactly one of them is 1.
+ * Column names are "field" (numeric), "field:q1".."field:qN" (its bins) and "field=level"
+ * (categorical).
  */
 
 #define ENCODER_OTHER "__other__"
@@ -38,11 +43,15 @@ struct encoder_input {
 	double impute; /* numeric: raw value used when missing (before the transform) */
 	double mean;   /* numeric: of the transformed values */
 	double std;    /* numeric: > 0 */
+	double *bins;  /* numeric: nbins strictly increasing cut points (NULL: none) */
+	size_t nbins;  /* a value x falls in bin k = the number of cut points <= x */
 	char **levels; /* categorical: known levels, in column order */
 	size_t nlevels;
 	size_t *by_name; /* level indices in strcmp order, for lookup */
-	size_t col;      /* first column */
-	size_t ncols;    /* 1, or nlevels + 2 */
+	char **missing;  /* categorical: values that also mean missing ("NA", "Select") */
+	size_t nmissing;
+	size_t col;   /* first column */
+	size_t ncols; /* numeric: 1, plus nbins + 1 with bins; categorical: nlevels + 2 */
 };
 
 /* Read-only once built. Encoding neither allocates nor changes the encoder, so one
@@ -66,6 +75,19 @@ struct encoder *encoder_from_spec(const struct featspec *spec, struct ls_err *er
 struct encoder *encoder_fit(const struct encoder_field *fields, size_t nfields,
                             const struct raw_row *rows, size_t nrows, size_t min_level_count,
                             struct ls_err *err) LS_MUST_CHECK;
+
+/* Gives every numeric input up to nbins - 1 cut points at the quantiles of its transformed
+ * training values (as encoded: missing ones at the impute value), dropping cut points that
+ * would leave a bin with fewer than min_count rows, so heavy ties (most counts are 0) give
+ * fewer bins. nbins < 2 removes the bins. Returns 0, or -1 with a reason. */
+int encoder_fit_bins(struct encoder *enc, const struct raw_row *rows, size_t nrows, size_t nbins,
+                     size_t min_count, struct ls_err *err) LS_MUST_CHECK;
+
+/* Makes every categorical input read the n tokens (non-empty, not one of its levels) as
+ * missing, as the trainer did with its data; they go into the manifest with the encoder, so
+ * serving reads them the same way. Returns 0, or -1 with a reason. */
+int encoder_set_missing(struct encoder *enc, const char *const *tokens, size_t n,
+                        struct ls_err *err) LS_MUST_CHECK;
 
 /* The manifest's "inputs" array (a new reference), or NULL on out of memory. */
 json_t *encoder_to_json(const struct encoder *enc);

@@ -3,7 +3,9 @@
 set -eu
 PKGS="build-essential pkg-config clang libpq-dev libzmq3-dev libsvm-dev liblinear-dev
 libjansson-dev libinih-dev libmicrohttpd-dev libsystemd-dev libssl-dev postgresql
-postgresql-contrib curl valgrind util-linux"
+postgresql-contrib curl valgrind util-linux prometheus"
+# `install-deps.sh eval`: also what `make eval` compares against (never needed by make check).
+[ "${1:-}" = eval ] && PKGS="$PKGS python3-sklearn"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

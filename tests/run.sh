@@ -33,7 +33,12 @@ run_one() {
 	name=${t#"$build"/tests/}
 	out=$(mktemp)
 	start=$(date +%s)
-	"$t" >"$out" 2>&1
+	if [ -n "${LEADSCORE_VALGRIND:-}" ]; then
+		valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--track-fds=no "$t" >"$out" 2>&1
+	else
+		"$t" >"$out" 2>&1
+	fi
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
@@ -52,7 +57,9 @@ run_one() {
 	failed=$((failed + f))
 	if [ "$f" -ne 0 ]; then
 		echo "FAIL $name ($p passed, $f failed, exit $rc, ${secs}s)"
-		sed 's/^/    /' "$out" | tail -n 60
+		# The failed checks first (a daemon log can be long), then the end of the output.
+		grep -E '^FAIL |ERROR: |runtime error' "$out" | head -n 20 | sed 's/^/  > /'
+		sed 's/^/    /' "$out" | tail -n 40
 	else
 		echo "ok   $name ($p passed, ${secs}s)"
 	fi

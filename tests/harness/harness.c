@@ -21,6 +21,25 @@ env_or(const char *name, const char *def)
 	return v != NULL && v[0] != '\0' ? v : def;
 }
 
+/* Executes bin with argv (argv[0] == bin); under `make memcheck` through valgrind, which
+ * exits 99 on any memory error or definite leak, so a test sees it as a failure. */
+static void
+exec_program(const char *bin, const char *const *argv)
+{
+	const char *vg[40] = {"valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+			      "--errors-for-leak-kinds=definite"};
+	size_t n = 5;
+
+	if (getenv("LEADSCORE_VALGRIND") == NULL) {
+		execv(bin, (char *const *)argv);
+		return;
+	}
+	for (size_t i = 0; argv[i] != NULL && n < 39; i++)
+		vg[n++] = argv[i];
+	vg[n] = NULL;
+	execvp("valgrind", (char *const *)vg);
+}
+
 void
 h_sleep_ms(int ms)
 {
@@ -143,7 +162,7 @@ h_cli(char *out, size_t size, const char *const *args)
 		dup2(pipefd[1], 1);
 		close(pipefd[0]);
 		close(pipefd[1]);
-		execv(bin, (char *const *)argv);
+		exec_program(bin, argv);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -186,6 +205,10 @@ read_endpoints(struct h_daemon *d)
 			snprintf(d->router, sizeof(d->router), "%s", line + 7);
 		else if (strncmp(line, "pub=", 4) == 0)
 			snprintf(d->pub, sizeof(d->pub), "%s", line + 4);
+		else if (strncmp(line, "rep=", 4) == 0)
+			snprintf(d->rep, sizeof(d->rep), "%s", line + 4);
+		else if (strncmp(line, "http=", 5) == 0)
+			d->http_port = atoi(line + 5);
 	}
 	fclose(f);
 	return 0;
@@ -209,7 +232,9 @@ spawn(struct h_daemon *d)
 			dup2(fd, 2);
 			dup2(fd, 1);
 		}
-		execl(bin, bin, "-c", d->config, (char *)NULL);
+		const char *argv[] = {bin, "-c", d->config, NULL};
+
+		exec_program(bin, argv);
 		_exit(127);
 	}
 	while (now_ms() < deadline) {
@@ -249,6 +274,7 @@ h_daemon_start(struct h_daemon *d, const char *dsn, const char *extra)
 		"[database]\ndsn = %s\n"
 		"[ingest]\npull = tcp://127.0.0.1:*\nrouter = tcp://127.0.0.1:*\n"
 		"[publish]\npub = tcp://127.0.0.1:*\n"
+		"[api]\nhttp = 127.0.0.1:0\nrep = tcp://127.0.0.1:*\n"
 		"[model]\ndir = %s/models\n"
 		"[features]\nspec = %s/model/features.json\n"
 		"%s",
@@ -256,6 +282,38 @@ h_daemon_start(struct h_daemon *d, const char *dsn, const char *extra)
 	fclose(f);
 	mkdir(d->dir, 0755);
 	return spawn(d);
+}
+
+int
+h_daemon_pin_ports(struct h_daemon *d)
+{
+	char text[8192], out[9000];
+	const char *pins[] = {d->pull, d->router, d->pub};
+	size_t n, o = 0, pin = 0;
+	FILE *f = fopen(d->config, "r");
+
+	if (f == NULL)
+		return -1;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	/* The config names pull, router and pub in that order, each "tcp://127.0.0.1:*". */
+	for (const char *p = text; *p;) {
+		const char *star = strstr(p, "tcp://127.0.0.1:*");
+
+		if (star == NULL || pin == 3) {
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", p);
+			break;
+		}
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s%s", (int)(star - p), p,
+				      pins[pin++]);
+		p = star + strlen("tcp://127.0.0.1:*");
+	}
+	f = fopen(d->config, "w");
+	if (f == NULL)
+		return -1;
+	fputs(out, f);
+	return fclose(f);
 }
 
 int

@@ -23,11 +23,16 @@ struct h_daemon {
 	char dir[256];	    /* its config, endpoints file and log */
 	char config[300];
 	char pull[256], router[256], pub[256];
+	char rep[256]; /* the request/reply API */
+	int http_port; /* the HTTP API, on 127.0.0.1 */
 };
 
 /* Writes a config (ephemeral ports; extra lines appended as given, e.g.
  * "[score]\npublish_delta = 1\n") and starts bin/leadscored. 0 when ready. */
 int h_daemon_start(struct h_daemon *d, const char *dsn, const char *extra);
+/* Rewrites the config so the ports the first start got are used again: clients keep their
+ * endpoints across a restart. */
+int h_daemon_pin_ports(struct h_daemon *d);
 /* Starts again with the same config and directory (after a stop). */
 int h_daemon_restart(struct h_daemon *d);
 /* Sends sig and waits up to timeout_ms for the exit; returns the exit status,

@@ -40,8 +40,39 @@ static const struct want_key {
     {"publish.hot", CONFIG_BOOL, "true", 0, 0, 1},
     {"model.dir", CONFIG_STRING, "/var/lib/leadscore/models", 0, 0, 1},
     {"features.spec", CONFIG_STRING, "/usr/share/leadscore/features.json", 0, 0, 1},
+    {"train.kind", CONFIG_ENUM, "logistic", 0, 0, 1},
+    {"train.min_positives", CONFIG_INT, "120", 0, 100000000, 1},
+    {"train.holdout_fraction", CONFIG_DOUBLE, "0.2", 0.05, 0.5, 1},
+    {"train.promote_tolerance", CONFIG_DOUBLE, "0.01", 0, 1, 1},
+    {"train.snapshot_days", CONFIG_INT, "400", 0, 36500, 1},
     {"score.publish_delta", CONFIG_INT, "5", 0, 100, 1},
     {"score.reasons", CONFIG_INT, "6", 0, 8, 1},
+    {"api.http", CONFIG_STRING, "127.0.0.1:5580", 0, 0, 0},
+    {"api.rep", CONFIG_LIST, "tcp://127.0.0.1:5574", 0, 0, 0},
+    {"api.max_connections", CONFIG_INT, "64", 1, 10000, 0},
+    {"api.db_connections", CONFIG_INT, "4", 1, 100, 0},
+    {"api.max_body_bytes", CONFIG_INT, "1048576", 1024, 67108864, 0},
+    {"api.ingest_timeout_ms", CONFIG_INT, "10000", 100, 600000, 0},
+    {"api.lease_seconds", CONFIG_INT, "900", 1, 86400, 0},
+    {"api.cursor_ttl_s", CONFIG_INT, "3600", 60, 86400, 0},
+    {"auth.token", CONFIG_LIST, "", 0, 0, 1},
+    {"auth.probes", CONFIG_ENUM, "open", 0, 0, 1},
+    {"roi.holdout_percent", CONFIG_DOUBLE, "10", 0, 50, 1},
+    {"roi.publish_interval", CONFIG_INT, "300", 1, 86400, 1},
+    {"roi.window", CONFIG_ENUM, "week", 0, 0, 1},
+    {"roi.min_holdout_meetings", CONFIG_INT, "5", 1, 100000, 1},
+    {"roi.hourly_cost", CONFIG_DOUBLE, "60", 0, 1e6, 1},
+    {"roi.value_per_meeting", CONFIG_DOUBLE, "500", 0, 1e9, 1},
+    {"roi.annual_tco", CONFIG_DOUBLE, "0", 0, 1e12, 1},
+    {"roi.initial_investment", CONFIG_DOUBLE, "0", 0, 1e12, 1},
+    {"roi.discount_rate", CONFIG_DOUBLE, "0.08", -0.99, 10, 1},
+    {"roi.horizon_years", CONFIG_INT, "3", 1, 50, 1},
+    {"roi.best_multiplier", CONFIG_DOUBLE, "1.3333", 0, 100, 1},
+    {"roi.base_multiplier", CONFIG_DOUBLE, "1", 0, 100, 1},
+    {"roi.worst_multiplier", CONFIG_DOUBLE, "0.5185", 0, 100, 1},
+    {"roi.best_probability", CONFIG_DOUBLE, "0.2", 0, 1, 1},
+    {"roi.base_probability", CONFIG_DOUBLE, "0.5", 0, 1, 1},
+    {"roi.worst_probability", CONFIG_DOUBLE, "0.3", 0, 1, 1},
 };
 
 #define NWANT (sizeof(want_keys) / sizeof(want_keys[0]))
@@ -131,6 +162,23 @@ check_defaults(const char *what, const struct config *c)
 	TEST_STREQ(what, c->features_spec, "/usr/share/leadscore/features.json");
 	TEST_CHECK(what, c->score_publish_delta == 5);
 	TEST_CHECK(what, c->score_reasons == 6);
+	TEST_STREQ(what, c->api_http, "127.0.0.1:5580");
+	TEST_CHECK(what, c->napi_rep == 1);
+	TEST_STREQ(what, c->napi_rep == 1 ? c->api_rep[0] : NULL, "tcp://127.0.0.1:5574");
+	TEST_CHECK(what, c->api_max_connections == 64);
+	TEST_CHECK(what, c->api_db_connections == 4);
+	TEST_CHECK(what, c->api_max_body_bytes == 1048576);
+	TEST_CHECK(what, c->api_ingest_timeout_ms == 10000);
+	TEST_CHECK(what, c->api_lease_seconds == 900);
+	TEST_CHECK(what, c->api_cursor_ttl_s == 3600);
+	TEST_CHECK(what, c->nauth_token == 0 && c->auth_token == NULL);
+	TEST_CHECK(what, c->auth_probes == CONFIG_PROBES_OPEN);
+	TEST_NEAR(what, c->roi_holdout_percent, 10, 0);
+	TEST_CHECK(what, c->roi_publish_interval == 300);
+	TEST_CHECK(what, c->roi_horizon_years == 3);
+	TEST_NEAR(what, c->roi_discount_rate, 0.08, 0);
+	TEST_NEAR(what, c->roi_best_probability + c->roi_base_probability + c->roi_worst_probability,
+		  1.0, 1e-12);
 }
 
 static void
@@ -194,8 +242,24 @@ test_full(void)
 	TEST_CHECK("bool off", c->publish_hot == 0);
 	TEST_STREQ("quotes removed", c->model_dir, "/srv/models");
 	TEST_STREQ("spec", c->features_spec, "/etc/leadscore/features.json");
+	TEST_CHECK("train.kind", c->train_kind == 2);
+	TEST_CHECK("train.min_positives", c->train_min_positives == 0);
+	TEST_CHECK("train.holdout_fraction", c->train_holdout_fraction == 0.5);
+	TEST_CHECK("train.promote_tolerance", c->train_promote_tolerance == 0);
+	TEST_CHECK("train.snapshot_days", c->train_snapshot_days == 36500);
 	TEST_CHECK("delta", c->score_publish_delta == 0);
 	TEST_CHECK("reasons", c->score_reasons == 8);
+	TEST_STREQ("api.http", c->api_http, "[::1]:8443");
+	TEST_CHECK("api.rep", c->napi_rep == 1);
+	TEST_STREQ("api.rep", c->api_rep[0], "ipc:///run/leadscore/rep");
+	TEST_CHECK("api.max_connections", c->api_max_connections == 10000);
+	TEST_CHECK("api.db_connections", c->api_db_connections == 100);
+	TEST_CHECK("api.max_body_bytes", c->api_max_body_bytes == 1024);
+	TEST_CHECK("api.ingest_timeout_ms", c->api_ingest_timeout_ms == 100);
+	TEST_CHECK("api.lease_seconds", c->api_lease_seconds == 1);
+	TEST_CHECK("api.cursor_ttl_s", c->api_cursor_ttl_s == 60);
+	TEST_CHECK("auth.token", c->nauth_token == 2);
+	TEST_CHECK("auth.probes", c->auth_probes == CONFIG_PROBES_TOKEN);
 	config_free(c);
 }
 
@@ -230,6 +294,17 @@ static const struct error_case {
 	const char *want; /* a substring of the reason */
 } error_cases[] = {
     {"unknown_key.conf", CASES "unknown_key.conf:4: batch.max_event: unknown key"},
+    {"bad_roi_probabilities.conf",
+     CASES "bad_roi_probabilities.conf: roi: scenario probabilities sum to 0.9, not 1"},
+    {"bad_roi_cost.conf",
+     CASES "bad_roi_cost.conf:2: roi.annual_tco: -450000 is out of bounds (0..1000000000000)"},
+    {"bad_roi_double.conf", CASES "bad_roi_double.conf:2: roi.hourly_cost: not a number: '0x10'"},
+    {"bad_token_role.conf",
+     CASES "bad_token_role.conf: auth.token #1: unknown role 'root' (sdr, producer or admin)"},
+    {"bad_token_hash.conf", CASES "bad_token_hash.conf: auth.token #1: sdr: the hash must be 64 "
+                                  "hex digits (SHA-256), not 8 characters"},
+    {"bad_http.conf", CASES "bad_http.conf: api.http: 'localhost' is not HOST:PORT"},
+    {"bad_http_port.conf", CASES "bad_http_port.conf: api.http: port '70000' is not 0..65535"},
     {"unknown_section.conf",
      CASES "unknown_section.conf:5: bacth.max_events: unknown section [bacth]"},
     {"out_of_bounds.conf",
@@ -386,7 +461,7 @@ test_diff(void)
 	struct config *b = config_load(CASES "reload_new.conf", &err);
 	struct config *d = config_defaults(&err);
 	struct config *full = config_load(CASES "full.conf", &err);
-	char buf[256], small[10];
+	char buf[512], small[10];
 
 	TEST_CHECK("loaded", a != NULL && b != NULL && d != NULL && full != NULL);
 	if (a == NULL || b == NULL || d == NULL || full == NULL)
@@ -400,10 +475,12 @@ test_diff(void)
 	TEST_CHECK("truncated", config_diff_unreloadable(a, b, small, sizeof(small)) == 2);
 	TEST_STREQ("truncated names", small, "ingest.pu");
 	TEST_CHECK("no buffer", config_diff_unreloadable(a, b, NULL, 0) == 2);
-	TEST_CHECK("every kind", config_diff_unreloadable(d, full, buf, sizeof(buf)) == 9);
+	TEST_CHECK("every kind", config_diff_unreloadable(d, full, buf, sizeof(buf)) == 17);
 	TEST_STREQ("every kind names", buf,
 	           "daemon.endpoints_file, database.dsn, ingest.pull, ingest.router, ingest.sub, "
-	           "ingest.subscribe, ingest.rcvhwm, publish.pub, publish.sndhwm");
+	           "ingest.subscribe, ingest.rcvhwm, publish.pub, publish.sndhwm, api.http, api.rep, "
+	           "api.max_connections, api.db_connections, api.max_body_bytes, "
+	           "api.ingest_timeout_ms, api.lease_seconds, api.cursor_ttl_s");
 
 	/* Same length, different item. */
 	free(d->ingest_router[0]);

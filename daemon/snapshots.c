@@ -1,0 +1,231 @@
+/* snapshots.c: the feature snapshot store: taking rows in the batch path, their SQL, reading them
+ * back. */
+#include "snapshots.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../model/snaprow.h"
+#include "db.h"
+#include "store.h"
+
+#define MAX_FIELDS 256
+
+int
+snapshot_due(int64_t last_us, int64_t ev_us)
+{
+	return last_us != 0 && snaprow_day(ev_us) > snaprow_day(last_us);
+}
+
+int
+snapshot_take(struct snapshot_list *l, const char *contact_id, const struct fstate *st,
+              const struct featspec *spec, int64_t last_us)
+{
+	struct raw_value vals[MAX_FIELDS];
+	struct raw_row row = {vals, spec->nfields};
+	struct snapshot *s;
+
+	if (spec->nfields > MAX_FIELDS)
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct snapshot *items = realloc(l->items, cap * sizeof(*items));
+
+		if (items == NULL)
+			return -1;
+		l->items = items;
+		l->cap = cap;
+	}
+	s = &l->items[l->n];
+	s->contact_id = contact_id;
+	s->as_of_us = snaprow_day_end(last_us);
+	fstate_row(st, spec, s->as_of_us, &row);
+	if ((s->features = snaprow_to_json(spec, &row)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+void
+snapshot_list_clear(struct snapshot_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		json_decref(l->items[i].features);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+snapshot_store(PGconn *conn, const struct snapshot_list *l, const char *spec_hash,
+               struct ls_err *err)
+{
+	json_t *doc;
+	char *text = NULL;
+	const char *params[2];
+	PGresult *res;
+
+	if (l->n == 0)
+		return 0;
+	if ((doc = json_array()) == NULL)
+		return ls_err_set(err, "out of memory");
+	for (size_t i = 0; i < l->n; i++)
+		if (json_array_append_new(doc,
+		                          json_pack("{s:s, s:o, s:O}", "c", l->items[i].contact_id,
+		                                    "a", store_time_json(l->items[i].as_of_us), "f",
+		                                    l->items[i].features)) < 0)
+			goto oom;
+	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL)
+		goto oom;
+	params[0] = text;
+	params[1] = spec_hash;
+	res =
+	    PQexecParams(conn,
+	                 "INSERT INTO contact_snapshots (contact_id, day, as_of, spec_hash, "
+	                 "features) SELECT c, (a AT TIME ZONE 'UTC')::date, a, $2, f "
+	                 "FROM jsonb_to_recordset($1::jsonb) AS x(c text, a timestamptz, f jsonb) "
+	                 "ORDER BY c COLLATE \"C\" ON CONFLICT DO NOTHING",
+	                 2, NULL, params, NULL, NULL, 0);
+	free(text);
+	json_decref(doc);
+	if (db_result_check(res, PGRES_COMMAND_OK, "recording feature snapshots", err) < 0)
+		return -1;
+	PQclear(res);
+	return 0;
+oom:
+	json_decref(doc);
+	return ls_err_set(err, "out of memory");
+}
+
+/* ---- reading back for training ---- */
+
+#define US(col) "(extract(epoch from " col ") * 1000000)::bigint"
+
+static const char examples_sql[] =
+    "WITH conv AS (SELECT contact_id, min(time) AS t FROM events "
+    "  WHERE type IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY contact_id) "
+    "SELECT s.contact_id, " US("s.as_of") ", " US(
+        "c.t") ", s.features::text, NULL "
+               "FROM contact_snapshots s LEFT JOIN conv c USING (contact_id) WHERE s.spec_hash = "
+               "$2 "
+               "UNION ALL "
+               "SELECT k.contact_id, " US("k.last_event_at") ", " US(
+                   "c.t") ", NULL, k.state::text "
+                          "FROM contacts k LEFT JOIN conv c USING (contact_id) WHERE "
+                          "k.last_event_at IS NOT NULL "
+                          "AND NOT EXISTS (SELECT 1 FROM contact_snapshots s WHERE s.contact_id = "
+                          "k.contact_id "
+                          "  AND s.day = (k.last_event_at AT TIME ZONE 'UTC')::date) "
+                          "ORDER BY 2, 1"; /* the same data gives the same rows in the same order */
+
+static int64_t
+get_us(const PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static const char *
+get_text(const PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+}
+
+/* Hands one single-row result to the callback. */
+static int
+pass_row(const PGresult *res, snapshot_each_fn each, void *ctx, struct ls_err *err)
+{
+	struct snapshot_example ex;
+
+	ex.contact_id = PQgetvalue(res, 0, 0);
+	ex.as_of_us = get_us(res, 1);
+	ex.converted_us = get_us(res, 2);
+	ex.features = get_text(res, 3);
+	ex.state = get_text(res, 4);
+	return each(ctx, &ex, err);
+}
+
+/* Reads the stream to its end (the connection is usable again afterwards). */
+static void
+drain(PGconn *conn)
+{
+	PGresult *res;
+
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
+}
+
+int
+snapshot_read_examples(PGconn *conn, const char *spec_hash, char *const *label_types, size_t ntypes,
+                       snapshot_each_fn each, void *ctx, struct ls_err *err)
+{
+	json_t *types = json_array();
+	char *text = NULL;
+	const char *params[2];
+	PGresult *res;
+	int rc = 0, done = 0;
+
+	for (size_t i = 0; types != NULL && i < ntypes; i++)
+		if (json_array_append_new(types, json_string(label_types[i])) < 0)
+			break;
+	if (types == NULL || json_array_size(types) != ntypes ||
+	    (text = json_dumps(types, JSON_COMPACT)) == NULL) {
+		json_decref(types);
+		return ls_err_set(err, "out of memory");
+	}
+	json_decref(types);
+	params[0] = text;
+	params[1] = spec_hash;
+	/* One row at a time: the history can be far larger than what a result should hold. */
+	if (!PQsendQueryParams(conn, examples_sql, 2, NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(conn)) {
+		free(text);
+		drain(conn);
+		return ls_err_set(err, "reading feature snapshots: %s", PQerrorMessage(conn));
+	}
+	free(text);
+	while (!done && (res = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && rc == 0)
+			rc = pass_row(res, each, ctx, err);
+		else if (st == PGRES_TUPLES_OK)
+			done = 1;
+		else if (st != PGRES_SINGLE_TUPLE && rc == 0)
+			rc = ls_err_set(err, "reading feature snapshots: %s",
+			                PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	drain(conn);
+	return rc;
+}
+
+int
+snapshot_data_end(PGconn *conn, int64_t *out, struct ls_err *err)
+{
+	PGresult *res = PQexec(conn, "SELECT " US("max(time)") " FROM events");
+
+	if (db_result_check(res, PGRES_TUPLES_OK, "finding the newest event", err) < 0)
+		return -1;
+	*out = get_us(res, 0);
+	PQclear(res);
+	return 0;
+}
+
+int
+snapshot_prune(PGconn *conn, long days, long *removed, struct ls_err *err)
+{
+	char n[32];
+	const char *params[1] = {n};
+	PGresult *res;
+
+	snprintf(n, sizeof(n), "%ld", days);
+	res = PQexecParams(conn,
+	                   "DELETE FROM contact_snapshots WHERE as_of < now() - $1::int * "
+	                   "interval '1 day'",
+	                   1, NULL, params, NULL, NULL, 0);
+	if (db_result_check(res, PGRES_COMMAND_OK, "pruning feature snapshots", err) < 0)
+		return -1;
+	*removed = atol(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
