@@ -19,7 +19,7 @@ LIB_SRC   = $(filter-out daemon/leadscored.c, $(wildcard daemon/*.c)) $(wildcard
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 HARNESS_SRC = $(wildcard tests/harness/*.c)
-SCHEMA_SQL = $(sort $(wildcard schema/*.sql))
+SCHEMA_SQL = $(sort $(wildcard schema/[0-9]*.sql))
 
 # $(1): build dir, $(2): extra flags
 define variant
@@ -58,7 +58,7 @@ $(eval $(call variant,$(BUILD)/debug,-O1 -g))
 
 ASAN_TESTS = $(UNIT_SRC:tests/%.c=$(BUILD)/asan/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all deps check unit test memcheck fuzz demo bench eval fuzz memcheck format format-check clean
+.PHONY: all deps check unit test memcheck fuzz demo bench eval format format-check clean
 all: bin/leadscored bin/leadscore
 
 bin/%: $(BUILD)/release/bin/%

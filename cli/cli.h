@@ -35,8 +35,10 @@ int cmd_models(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_roi(int argc, char **argv);
+int cmd_sdrsim(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_lead(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 #endif

@@ -140,8 +140,13 @@ print_report(const json_t *r, const struct roi_params *p)
 	printf("  basic ROI                        %s\n", basic);
 	printf("  risk-adjusted ROI                %s (scenarios %.2f/%.2f/%.2f x value)\n", risk,
 	       p->multiplier[0], p->multiplier[1], p->multiplier[2]);
-	printf("  NPV over %ld years at %.1f %%      %s\n", p->horizon_years,
-	       p->discount_rate * 100, npv);
+	{
+		char label[64];
+
+		snprintf(label, sizeof(label), "NPV over %ld years at %.1f %%", p->horizon_years,
+			 p->discount_rate * 100);
+		printf("  %-32s %s\n", label, npv);
+	}
 	printf("  NPV-ROI                          %s\n", npvroi);
 	printf("  payback                          %s\n", payback);
 }

@@ -1,4 +1,5 @@
-/* cmd_send.c: `leadscore send [--ack] FILE|-`: JSON lines of CloudEvents to the daemon. */
+/* cmd_send.c: `leadscore send [--ack] FILE|-`: JSON lines of CloudEvents to the daemon (plain or
+ * CURVE). */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,7 +8,9 @@
 #include <zmq.h>
 
 #include "../daemon/config.h"
+#include "../daemon/curve.h"
 #include "cli.h"
+#include "send_link.h"
 
 #define DEFAULT_PULL "tcp://127.0.0.1:5571"
 #define DEFAULT_ROUTER "tcp://127.0.0.1:5572"
@@ -20,6 +23,10 @@ struct send_opts {
 	long timeout_ms; /* before resending an unacknowledged message */
 	long retries;	 /* resends per message; 0: until acknowledged */
 	const char *path;
+	const char *key_path;	/* --key: this client's CURVE key pair */
+	const char *server_key; /* --server-key: the daemon's public key, or a file holding it */
+	const struct send_curve *curve; /* NULL: plain; else points at curve_keys */
+	struct send_curve curve_keys;
 };
 
 struct send_totals {
@@ -31,7 +38,7 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: leadscore send [--ack] [--endpoint EP | -c FILE] [--batch N] [--timeout MS]\n"
-		"                      [--retries N] FILE|-\n"
+		"                      [--retries N] [--key FILE --server-key KEY|FILE] FILE|-\n"
 		"  Sends one CloudEvent per line (JSON). Without --ack: PUSH to ingest.pull, best\n"
 		"  effort. With --ack: to ingest.router in batches of N, resending each batch until\n"
 		"  the daemon acknowledges it after commit (duplicates are harmless).\n"
@@ -39,6 +46,12 @@ usage(FILE *out)
 		"  --batch N       events per acknowledged message (default 100)\n"
 		"  --timeout MS    wait for an acknowledgement before resending (default 5000)\n"
 		"  --retries N     resends per message, 0 = until acknowledged (default 0)\n"
+		"  --key FILE      this producer's CURVE key pair (leadscore keygen --out FILE),\n"
+		"                  for a daemon with curve.enabled: its public key must be in the\n"
+		"                  daemon's curve.clients\n"
+		"  --server-key K  the daemon's public key: 40 Z85 characters, or a key file holding\n"
+		"                  it (the FILE.pub of the daemon's keygen); with -c and no\n"
+		"                  --server-key, the public key of the config's curve.key_file\n"
 		"  Exit status: 0 all taken, 1 some events rejected or not delivered, 2 bad usage.\n",
 		DEFAULT_PULL, DEFAULT_ROUTER);
 }
@@ -52,11 +65,15 @@ parse_opts(int argc, char **argv, struct send_opts *o)
 					     {"batch", required_argument, NULL, 'b'},
 					     {"timeout", required_argument, NULL, 't'},
 					     {"retries", required_argument, NULL, 'r'},
+					     {"key", required_argument, NULL, 'k'},
+					     {"server-key", required_argument, NULL, 's'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int c;
 
-	*o = (struct send_opts){0, NULL, NULL, 100, 5000, 0, NULL};
+	memset(o, 0, sizeof(*o));
+	o->batch = 100;
+	o->timeout_ms = 5000;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -81,6 +98,12 @@ parse_opts(int argc, char **argv, struct send_opts *o)
 			if (cli_parse_long("send", "--retries", optarg, 0, 1000000, &o->retries) < 0)
 				return CLI_USAGE;
 			break;
+		case 'k':
+			o->key_path = optarg;
+			break;
+		case 's':
+			o->server_key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -93,6 +116,11 @@ parse_opts(int argc, char **argv, struct send_opts *o)
 		return CLI_USAGE;
 	}
 	o->path = argv[optind];
+	if (o->server_key != NULL && o->key_path == NULL) {
+		fprintf(stderr, "leadscore send: --server-key needs --key FILE (this producer's "
+				"key pair)\n");
+		return CLI_USAGE;
+	}
 	return 0;
 }
 
@@ -124,42 +152,74 @@ pick_endpoint(const struct send_opts *o)
 	return ep;
 }
 
-static void *
-open_socket(void *zctx, int type, const char *endpoint)
+/* CURVE as the options say: --key with --server-key or, given -c, with the public key of the
+ * config's curve.key_file. A config with curve.enabled on needs --key. */
+static int
+pick_curve(struct send_opts *o)
 {
-	void *sock = zmq_socket(zctx, type);
-	int linger = type == ZMQ_PUSH ? 30000 : 0;
+	struct config *cfg = NULL;
+	struct ls_err err;
+	int rc = CLI_OK;
 
-	if (sock == NULL)
-		return NULL;
-	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-	    zmq_connect(sock, endpoint) < 0) {
-		fprintf(stderr, "leadscore send: cannot connect %s: %s\n", endpoint,
-			zmq_strerror(zmq_errno()));
-		zmq_close(sock);
-		return NULL;
+	if (o->config_path != NULL && o->server_key == NULL) {
+		cfg = config_load(o->config_path, &err);
+		if (cfg == NULL) {
+			fprintf(stderr, "leadscore send: %s\n", err.msg);
+			return CLI_FAIL;
+		}
 	}
-	return sock;
+	if (o->key_path == NULL) {
+		if (cfg != NULL && cfg->curve_enabled) {
+			fprintf(stderr, "leadscore send: the daemon has curve.enabled on: --key FILE "
+					"(a key pair in its curve.clients) is needed\n");
+			rc = CLI_USAGE;
+		}
+	} else if (o->server_key == NULL && (cfg == NULL || cfg->curve_key_file[0] == '\0')) {
+		fprintf(stderr, "leadscore send: --key needs --server-key (the daemon's public "
+				"key)\n");
+		rc = CLI_USAGE;
+	} else if (curve_available(&err) < 0 ||
+		   curve_keypair_load(o->key_path, 1, &o->curve_keys.kp, &err) < 0) {
+		fprintf(stderr, "leadscore send: %s\n", err.msg);
+		rc = CLI_FAIL;
+	} else if (curve_public_key_arg(o->server_key ? o->server_key : cfg->curve_key_file,
+					o->curve_keys.server_key, &err) < 0) {
+		fprintf(stderr, "leadscore send: %s%s\n", err.msg,
+			o->server_key ? "" : " (the server key comes from curve.key_file when "
+					     "--server-key is not given)");
+		rc = CLI_FAIL;
+	} else {
+		o->curve = &o->curve_keys;
+	}
+	config_free(cfg);
+	return rc;
 }
 
 static int
-send_push(void *zctx, const char *endpoint, FILE *in, struct send_totals *t)
+send_push(void *zctx, const char *endpoint, const struct send_opts *o, FILE *in,
+	  struct send_totals *t)
 {
-	void *sock = open_socket(zctx, ZMQ_PUSH, endpoint);
+	struct send_link l;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int rc = CLI_OK;
 
-	if (sock == NULL)
+	if (send_link_open(&l, zctx, ZMQ_PUSH, endpoint, 30000, o->curve) < 0)
 		return CLI_FAIL;
+	/* A refused key (or a plain client of a CURVE daemon) is said before anything is
+	 * queued; a daemon not up within --timeout is left to PUSH, which queues meanwhile. */
+	if (send_link_wait(&l, 0, o->timeout_ms) < 0) {
+		send_link_close(&l);
+		return CLI_FAIL;
+	}
 	while ((len = getline(&line, &cap, in)) > 0) {
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
 		if (len == 0)
 			continue;
 		t->lines++;
-		if (zmq_send(sock, line, (size_t)len, 0) < 0) {
+		if (zmq_send(l.sock, line, (size_t)len, 0) < 0) {
 			fprintf(stderr, "leadscore send: %s\n", zmq_strerror(zmq_errno()));
 			rc = CLI_FAIL;
 			break;
@@ -167,7 +227,7 @@ send_push(void *zctx, const char *endpoint, FILE *in, struct send_totals *t)
 		t->messages++;
 	}
 	free(line);
-	zmq_close(sock); /* lingers until queued messages are delivered (30 s at most) */
+	send_link_close(&l); /* lingers until queued messages are delivered (30 s at most) */
 	return rc;
 }
 
@@ -205,36 +265,41 @@ report_reply(const char *reply, size_t len, const struct pending_msg *m, struct 
 	json_decref(doc);
 }
 
-/* Sends m until a reply comes; a fresh socket per try drops any stale reply. */
+/* Sends m until a reply comes; a fresh socket per try drops any stale reply. A refused
+ * CURVE key ends the tries: resending cannot help. */
 static int
 send_until_acked(void *zctx, const char *endpoint, const struct send_opts *o,
 		 const struct pending_msg *m, struct send_totals *t)
 {
 	for (long attempt = 0; o->retries == 0 || attempt <= o->retries; attempt++) {
-		void *sock = open_socket(zctx, ZMQ_DEALER, endpoint);
-		zmq_pollitem_t item;
+		struct send_link l;
 		zmq_msg_t reply;
+		int rc;
 
-		if (sock == NULL)
+		if (send_link_open(&l, zctx, ZMQ_DEALER, endpoint, 0, o->curve) < 0)
 			return CLI_FAIL;
 		if (attempt > 0)
 			t->resends++;
-		if (zmq_send(sock, m->body, m->len, 0) < 0) {
-			zmq_close(sock);
+		if (zmq_send(l.sock, m->body, m->len, 0) < 0) {
+			send_link_close(&l);
 			continue;
 		}
-		item = (zmq_pollitem_t){sock, 0, ZMQ_POLLIN, 0};
-		if (zmq_poll(&item, 1, o->timeout_ms) == 1) {
+		rc = send_link_wait(&l, 1, o->timeout_ms);
+		if (rc < 0) {
+			send_link_close(&l);
+			return CLI_FAIL;
+		}
+		if (rc == 1) {
 			zmq_msg_init(&reply);
-			if (zmq_msg_recv(&reply, sock, 0) >= 0) {
+			if (zmq_msg_recv(&reply, l.sock, 0) >= 0) {
 				report_reply(zmq_msg_data(&reply), zmq_msg_size(&reply), m, t);
 				zmq_msg_close(&reply);
-				zmq_close(sock);
+				send_link_close(&l);
 				return CLI_OK;
 			}
 			zmq_msg_close(&reply);
 		}
-		zmq_close(sock);
+		send_link_close(&l);
 	}
 	fprintf(stderr, "leadscore send: no acknowledgement after %ld tries\n", o->retries + 1);
 	return CLI_FAIL;
@@ -315,6 +380,9 @@ cmd_send(int argc, char **argv)
 
 	if (rc != 0)
 		return rc < 0 ? CLI_OK : rc;
+	rc = pick_curve(&o);
+	if (rc != CLI_OK)
+		return rc;
 	in = strcmp(o.path, "-") == 0 ? stdin : fopen(o.path, "r");
 	if (in == NULL) {
 		fprintf(stderr, "leadscore send: cannot open %s: %s\n", o.path, strerror(errno));
@@ -325,7 +393,8 @@ cmd_send(int argc, char **argv)
 	if (endpoint == NULL || zctx == NULL) {
 		rc = CLI_FAIL;
 	} else {
-		rc = o.ack ? send_acked(zctx, endpoint, &o, in, &t) : send_push(zctx, endpoint, in, &t);
+		rc = o.ack ? send_acked(zctx, endpoint, &o, in, &t)
+			   : send_push(zctx, endpoint, &o, in, &t);
 	}
 	if (o.ack)
 		fprintf(stderr,
@@ -339,6 +408,7 @@ cmd_send(int argc, char **argv)
 	free(endpoint);
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);
+	explicit_bzero(&o.curve_keys, sizeof(o.curve_keys));
 	if (rc == CLI_OK && t.rejected > 0)
 		rc = CLI_FAIL;
 	return rc;

@@ -43,10 +43,13 @@ usage(FILE *out)
 	    "  (the spec's label types) within the horizon after each; the newest slice in time\n"
 	    "  is the holdout. --register records the bundle as a candidate; --promote also\n"
 	    "  promotes it unless its holdout AUC is worse than the active model's on the same\n"
-	    "  rows by more than train.promote_tolerance (--force promotes regardless).\n"
-	    "  From CSV: --split tail holds out the last rows (a file in time order).\n"
+	    "  rows by more than train.promote_tolerance (--force promotes regardless). Without\n"
+	    "  --out the bundle goes to model.dir/VERSION.\n"
+	    "  From CSV: --split tail (the default) holds out the last rows (a file in time\n"
+	    "  order); empty cells and --missing values (default NA,Select) are missing.\n"
 	    "  The metrics report is one JSON object on stdout; the table and progress go to\n"
-	    "  stderr.\n");
+	    "  stderr. Exit status: 0 trained (promoted or not), 1 refused or failed (too few\n"
+	    "  positive examples, bad data), 2 bad usage.\n");
 }
 
 struct args {
@@ -402,7 +405,9 @@ apply_config(struct args *a, const struct config *cfg)
 	a->t.min_positives = (size_t)a->min_positives;
 	if (a->holdout <= 0)
 		a->holdout = cfg->train_holdout_fraction;
-	if (!a->missing_set) {
+	/* A form's untouched default and spreadsheet gaps: CSV cells only; the database's
+	 * attributes say missing with null. */
+	if (!a->missing_set && a->csv != NULL) {
 		a->missing[a->nmissing++] = (char *)"NA";
 		a->missing[a->nmissing++] = (char *)"Select";
 	}
@@ -586,7 +591,8 @@ read_db(struct run *r, PGconn *conn)
 	struct args *a = r->a;
 	struct train_db_opts o = {r->spec, a->ntypes ? a->types : r->spec->label_types,
 	                          a->ntypes ? a->ntypes : r->spec->nlabel_types,
-	                          a->horizon > 0 ? a->horizon : r->spec->label_horizon_days};
+	                          a->horizon > 0 ? a->horizon : r->spec->label_horizon_days,
+	                          a->ntypes == 0};
 	struct train_db_info info;
 	struct ls_err err;
 	static char desc[512];

@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{"queue", cmd_queue, "the priority queue: best leads first, with reasons"},
 	{"lead", cmd_lead, "one lead: score, reasons, features, lease, score changes"},
 	{"token", cmd_token, "make an API token for a role, and its [auth] config line"},
+	{"keygen", cmd_keygen, "make a CURVE key pair for the ZeroMQ sockets (curve.key_file)"},
+	{"sdr-sim", cmd_sdrsim, "simulated reps working the live queue (for demos and ROI)"},
 	{"roi", cmd_roi, "time saved and ROI against the hold-out group (report, JSON, SVG)"},
 	{"forget", cmd_forget, "erase everything held on a contact"},
 };

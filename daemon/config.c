@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "auth.h"
+#include "curve.h"
 #include "http.h"
 
 enum { RESTART = 0, RELOAD = 1 };
@@ -127,10 +128,30 @@ static const struct config_key keys[] = {
     KEY_INT("api", "cursor_ttl_s", api_cursor_ttl_s, "3600", 60, 86400, RESTART,
             "Seconds a queue pagination cursor stays valid."),
 
+    KEY_BOOL("curve", "enabled", curve_enabled, "false", RESTART,
+             "CURVE encryption and authentication on every ZeroMQ socket but inproc."),
+    KEY_STRING("curve", "key_file", curve_key_file, "", RESTART,
+               "The daemon's key pair (leadscore keygen --out FILE); needed when enabled."),
+    KEY_LIST("curve", "clients", curve_clients, "", RELOAD,
+             "A client public key admitted, as KEY or KEY LABEL (Z85); repeatable."),
+    KEY_STRING("curve", "clients_file", curve_clients_file, "", RELOAD,
+               "File of admitted client keys, one KEY [LABEL] a line, # comments; empty: none."),
+    KEY_STRING("curve", "sub_server_key", curve_sub_server_key, "", RESTART,
+               "Public key of the bus ingest.sub connects to; needed with CURVE and ingest.sub."),
+
     KEY_LIST("auth", "token", auth_token, "", RELOAD,
              "A token the API admits, as ROLE:SHA256HEX (leadscore token ROLE); repeatable."),
     KEY_ENUM("auth", "probes", auth_probes, "open", "open|token", RELOAD,
              "Whether /healthz, /readyz and /metrics need a token (any role)."),
+
+    KEY_INT("retention", "days", retention_days, "365", 0, 36500, RELOAD,
+            "Days a raw event's payload is kept after it is stored; 0 keeps everything."),
+    KEY_INT("retention", "dedupe_days", retention_dedupe_days, "30", 0, 36500, RELOAD,
+            "Days past retention.days an event's key is kept, so repeats stay duplicates."),
+    KEY_INT("retention", "batch_rows", retention_batch_rows, "5000", 1, 1000000, RELOAD,
+            "Rows one retention statement touches at most, so ingest never waits long."),
+    KEY_INT("retention", "interval", retention_interval, "60", 1, 86400, RELOAD,
+            "Seconds between retention passes."),
 
     KEY_DOUBLE("roi", "holdout_percent", roi_holdout_percent, "10", 0, 50, RELOAD,
                "Share of new contacts (stable hash of the id) whose queue position ignores the score."),
@@ -465,7 +486,7 @@ config_validate(const struct config *cfg, struct ls_err *err)
 	if (cfg->batch_max_events > cfg->batch_max_pending)
 		return ls_err_set(err, "batch.max_events (%ld) exceeds batch.max_pending (%ld)",
 		                  cfg->batch_max_events, cfg->batch_max_pending);
-	if (config_validate_api(cfg, err) < 0)
+	if (config_validate_api(cfg, err) < 0 || curve_config_check(cfg, err) < 0)
 		return -1;
 	return config_validate_roi(cfg, err);
 }

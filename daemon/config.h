@@ -91,9 +91,21 @@ struct config {
 	long api_lease_seconds;
 	long api_cursor_ttl_s;
 
+	int curve_enabled;
+	char *curve_key_file;
+	char **curve_clients;
+	size_t ncurve_clients;
+	char *curve_clients_file;
+	char *curve_sub_server_key;
+
 	char **auth_token;
 	size_t nauth_token;
 	int auth_probes; /* enum config_probes */
+
+	long retention_days;
+	long retention_dedupe_days;
+	long retention_batch_rows;
+	long retention_interval;
 
 	double roi_holdout_percent;
 	long roi_publish_interval;

@@ -39,11 +39,45 @@ db_connect(const char *dsn, long statement_timeout_ms, struct ls_err *err)
 	return conn;
 }
 
+/* The SQLSTATE of this thread's last failed statement ("" when unknown). */
+static _Thread_local char last_sqlstate[6];
+
+const char *
+db_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+int
+db_sqlstate_transient(const char *state)
+{
+	static const char *const transient[] = {
+		"40001", /* serialization_failure */
+		"40P01", /* deadlock_detected */
+		"55P03", /* lock_not_available */
+		"57014", /* query_canceled: the statement timeout */
+		"57P01", "57P02", "57P03", /* shutdown, crash, cannot connect now */
+	};
+
+	/* Class 53 (insufficient resources) and 58 (system errors) pass too. */
+	if (strncmp(state, "53", 2) == 0 || strncmp(state, "58", 2) == 0 ||
+	    strncmp(state, "08", 2) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		if (strcmp(state, transient[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 db_result_check(PGresult *res, ExecStatusType want, const char *what, struct ls_err *err)
 {
+	const char *state;
+
 	if (res != NULL && PQresultStatus(res) == want)
 		return 0;
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state != NULL ? state : "");
 	if (res == NULL)
 		ls_err_set(err, "%s: no result (connection lost or out of memory)", what);
 	else

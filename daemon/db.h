@@ -21,6 +21,13 @@ void db_exec_quiet(PGconn *conn, const char *sql);
 int db_result_check(PGresult *res, ExecStatusType want, const char *what,
 		    struct ls_err *err) LS_MUST_CHECK;
 
+/* The SQLSTATE of the calling thread's last failed statement ("" when unknown). */
+const char *db_last_sqlstate(void);
+
+/* 1 for the SQLSTATEs worth retrying as they are (a timeout, a deadlock, a lock not
+ * available, resources short for now): the work was fine, the moment was not. */
+int db_sqlstate_transient(const char *state);
+
 /* 1 when the connection is gone (so the work should be retried after a
  * reconnect), 0 when the server is there and refused the statement itself. */
 int db_connection_lost(PGconn *conn);

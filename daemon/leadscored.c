@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "curve.h"
 #include "log.h"
 #include "scorer.h"
 #include "server.h"
@@ -21,7 +22,8 @@ usage(FILE *out)
 		     "  -h, --help          this help\n");
 }
 
-/* --check-config: the file parses, its values are in bounds, the feature spec loads. */
+/* --check-config: the file parses, its values are in bounds, the feature spec loads, and
+ * with CURVE on its key files load. */
 static int
 check_config(const char *path)
 {
@@ -31,6 +33,11 @@ check_config(const char *path)
 
 	if (cfg == NULL) {
 		fprintf(stderr, "leadscored: %s\n", err.msg);
+		return 1;
+	}
+	if (curve_config_check_files(cfg, &err) < 0) {
+		fprintf(stderr, "leadscored: %s\n", err.msg);
+		config_free(cfg);
 		return 1;
 	}
 	sc = scorer_load(cfg->features_spec, NULL, 0, &err);

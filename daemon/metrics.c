@@ -47,8 +47,10 @@ static counter rejects[METRICS_NREJECTS];
 static counter claims[METRICS_NCLAIMS];
 static counter queue_requests[METRICS_NAPIS];
 static counter auth_failures[METRICS_NAUTHS];
+static counter curve_refused;
 static counter reconnects[METRICS_NCONNS];
 static counter published[NTOPICS], dropped_msgs;
+static counter batches_retried;
 static counter http_responses[NSTATUS];
 static counter size_buckets[NSIZE + 1], size_sum;
 static counter latency_buckets[NLATENCY + 1], latency_sum_us;
@@ -156,6 +158,12 @@ metrics_claim(enum metrics_claim result)
 }
 
 void
+metrics_batch_retried(void)
+{
+	bump(&batches_retried);
+}
+
+void
 metrics_db_reconnect(enum metrics_conn conn)
 {
 	bump(&reconnects[conn]);
@@ -165,6 +173,12 @@ void
 metrics_auth_failure(enum metrics_auth why)
 {
 	bump(&auth_failures[why]);
+}
+
+void
+metrics_curve_refused(void)
+{
+	bump(&curve_refused);
 }
 
 void
@@ -294,6 +308,9 @@ render_api(FILE *f)
 	labelled(f, "leadscore_auth_failures_total",
 	         "Requests refused by authentication: no token, unknown token, or wrong role.",
 	         "reason", auth_names, auth_failures, METRICS_NAUTHS);
+	header(f, "leadscore_curve_refused_total", "counter",
+	       "ZeroMQ connections refused by CURVE authentication (client key not admitted).");
+	fprintf(f, "leadscore_curve_refused_total %llu\n", get(&curve_refused));
 	for (size_t i = 0; i < NSTATUS; i++) {
 		snprintf(code[i], sizeof(code[i]), "%d", status_codes[i]);
 		codes[i] = code[i];
@@ -337,6 +354,9 @@ metrics_render(size_t *len)
 	header(f, "leadscore_publish_dropped_total", "counter",
 	       "Messages the PUB socket dropped at its high-water mark.");
 	fprintf(f, "leadscore_publish_dropped_total %llu\n", get(&dropped_msgs));
+	header(f, "leadscore_batch_retries_total", "counter",
+	       "Batches held back after a transient database error (timeout, deadlock) and retried.");
+	fprintf(f, "leadscore_batch_retries_total %llu\n", get(&batches_retried));
 	render_api(f);
 	labelled(f, "leadscore_db_reconnects_total",
 	         "Database connections re-established after a loss, by user.", "connection",

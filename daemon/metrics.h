@@ -42,12 +42,16 @@ void metrics_reject(enum metrics_reject reason);
 enum metrics_reject metrics_reject_class(const char *reason, int member);
 /* One committed batch: its size in members and how long its transaction took. */
 void metrics_batch(size_t members, int64_t commit_us);
+/* A batch put back after a transient database error. */
+void metrics_batch_retried(void);
 /* A message sent (or dropped at the high-water mark) on the PUB socket, by topic. */
 void metrics_published(const char *topic, int dropped);
 void metrics_queue_request(enum metrics_api api);
 void metrics_claim(enum metrics_claim result);
 void metrics_db_reconnect(enum metrics_conn conn);
 void metrics_auth_failure(enum metrics_auth why);
+/* A ZeroMQ connection refused by CURVE authentication (the ZAP handler said no). */
+void metrics_curve_refused(void);
 /* One HTTP response, by status code. */
 void metrics_http_response(int status);
 /* Gauges the event loop keeps current. */

@@ -16,9 +16,22 @@ int
 publisher_open(struct publisher *p, void *zctx, char *const *endpoints, size_t n, int sndhwm,
 	       struct ls_err *err)
 {
+	int nodrop = 1;
+
 	memset(p, 0, sizeof(*p));
 	p->sock = zsock_bind_all(zctx, ZMQ_PUB, endpoints, n, sndhwm, err);
-	return p->sock != NULL ? 0 : -1;
+	if (p->sock == NULL)
+		return -1;
+	/* A plain PUB drops silently for a subscriber at its high-water mark. With NODROP a
+	 * send to a full subscriber fails with EAGAIN instead, and (sending DONTWAIT) we
+	 * count that message as dropped: ingest never waits for a slow subscriber, and the
+	 * loss is visible in leadscore_publish_dropped_total. */
+	if (zmq_setsockopt(p->sock, ZMQ_XPUB_NODROP, &nodrop, sizeof(nodrop)) < 0) {
+		ls_err_set(err, "ZMQ_XPUB_NODROP: %s", zmq_strerror(zmq_errno()));
+		publisher_close(p);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -39,7 +52,7 @@ publisher_send(struct publisher *p, const char *topic, const json_t *body)
 		metrics_published(topic, 1);
 		return;
 	}
-	/* PUB drops at the high-water mark rather than block; DONTWAIT makes sure. */
+	/* Never blocks: a full subscriber makes this fail (ZMQ_XPUB_NODROP), counted below. */
 	if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(p->sock, text, strlen(text), ZMQ_DONTWAIT) < 0) {
 		p->dropped++;

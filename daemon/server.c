@@ -20,7 +20,9 @@
 #include "migrations.h"
 #include "roi_config.h"
 #include "roi_store.h"
+#include "retention.h"
 #include "store.h"
+#include "zap.h"
 #include "zsock.h"
 
 #define CLOCK_SKEW_US (5LL * 60 * 1000000) /* how far past now an event may move the clock */
@@ -104,9 +106,15 @@ connect_sub(struct server *s)
 {
 	void *sock = zmq_socket(s->zctx, ZMQ_SUB);
 	int hwm = (int)s->cfg->ingest_rcvhwm;
+	struct ls_err err;
 
 	if (sock == NULL || zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)
 		goto fail;
+	if (zap_secure_connect(s->zap, sock, s->cfg->curve_sub_server_key, &err) < 0) {
+		log_error("ingest.sub: %s", err.msg);
+		zmq_close(sock);
+		return NULL;
+	}
 	if (s->cfg->ningest_subscribe == 0 && zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) < 0)
 		goto fail;
 	for (size_t i = 0; i < s->cfg->ningest_subscribe; i++)
@@ -340,6 +348,11 @@ server_init(struct server *s, const char *config_path)
 		log_error("zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
 		return -1;
 	}
+	/* Before any bind: a CURVE socket bound with no ZAP handler would admit any key. */
+	if (zap_start(s->zctx, s->cfg, &s->zap, &err) < 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
 	s->pull = bind_input(s, ZMQ_PULL, s->cfg->ingest_pull, s->cfg->ningest_pull, "ingest.pull");
 	s->router = bind_input(s, ZMQ_ROUTER, s->cfg->ingest_router, s->cfg->ningest_router,
 			       "ingest.router");
@@ -377,6 +390,8 @@ reload(struct server *s)
 			log_warnx("reload: a restart is needed for: %s", changed);
 		if (s->api != NULL && api_reload(s->api, cfg, &err) < 0)
 			log_error("reload: %s; keeping the current tokens", err.msg);
+		if (zap_reload(s->zap, cfg, &err) < 0)
+			log_error("reload: %s; keeping the current client keys", err.msg);
 		config_free(s->cfg);
 		s->cfg = cfg;
 		apply_config(s);
@@ -545,12 +560,31 @@ advance_clock(struct server *s, const struct batch *b)
 	}
 }
 
+/* A timeout, deadlock or lock wait: nothing is wrong with the batch, so it waits whole
+ * (with backoff, up to database.reconnect_max_ms) rather than being split. */
+static void
+flush_later(struct server *s, struct batch *b, const char *why)
+{
+	int64_t max = s->cfg->database_reconnect_max_ms;
+
+	batcher_push_front(&s->batcher, b);
+	s->flush_backoff_ms = s->flush_backoff_ms ? s->flush_backoff_ms * 2 : 50;
+	if (s->flush_backoff_ms > max)
+		s->flush_backoff_ms = max;
+	s->flush_retry_at_us = mono_us() + s->flush_backoff_ms * 1000;
+	metrics_batch_retried();
+	log_warnx("batch of %zu will be retried in %lld ms (SQLSTATE %s): %s", batch_size(b),
+		  (long long)s->flush_backoff_ms, db_last_sqlstate(), why);
+}
+
 /* Commits sealed batches while the database is there. */
 static void
 flush(struct server *s)
 {
 	struct batch *b;
 
+	if (mono_us() < s->flush_retry_at_us)
+		return;
 	while (s->conn != NULL && (b = batcher_pop(&s->batcher)) != NULL) {
 		struct apply_opts opts = {(int)s->cfg->score_publish_delta,
 					  s->cfg->roi_holdout_percent};
@@ -572,9 +606,14 @@ flush(struct server *s)
 			db_lost(s, err.msg);
 			return;
 		}
+		if (db_sqlstate_transient(db_last_sqlstate())) {
+			flush_later(s, b, err.msg);
+			return;
+		}
 		log_warnx("batch of %zu refused: %s", batch_size(b), err.msg);
 		isolate_failure(s, b, err.msg);
 	}
+	s->flush_backoff_ms = 0;
 }
 
 /* Every roi.publish_interval: the daily roll-ups of the window brought up to date, and
@@ -610,6 +649,35 @@ roi_tick(struct server *s)
 	}
 	publisher_send(&s->pub, "roi", report);
 	json_decref(report);
+}
+
+/* Every retention.interval, one bounded pass; while a pass finds a full batch of work the
+ * next comes a second later, so a backlog drains without holding up ingest. */
+static void
+retention_tick(struct server *s)
+{
+	struct retention_result r;
+	struct ls_err err;
+	long rows = s->cfg->retention_batch_rows;
+
+	if (s->conn == NULL || mono_us() < s->retention_next_us || s->batcher.head != NULL)
+		return;
+	if (retention_pass(s->conn, s->cfg->retention_days, s->cfg->retention_dedupe_days, rows, &r,
+			   &err) < 0) {
+		s->retention_next_us = mono_us() + s->cfg->retention_interval * 1000000;
+		if (db_connection_lost(s->conn))
+			db_lost(s, err.msg);
+		else
+			log_warnx("retention: %s", err.msg);
+		return;
+	}
+	if (r.payloads_erased + r.keys_dropped + r.dead_dropped > 0)
+		log_info("retention: %ld payloads erased, %ld event keys and %ld dead letters removed",
+			 r.payloads_erased, r.keys_dropped, r.dead_dropped);
+	if (r.payloads_erased == rows || r.keys_dropped == rows || r.dead_dropped == rows)
+		s->retention_next_us = mono_us() + 1000000;
+	else
+		s->retention_next_us = mono_us() + s->cfg->retention_interval * 1000000;
 }
 
 static int
@@ -702,6 +770,7 @@ server_run(struct server *s)
 			     s->stopping ? -1 : s->cfg->batch_max_latency_ms * 1000);
 		flush(s);
 		roi_tick(s);
+		retention_tick(s);
 		if (!s->stopping)
 			continue;
 		if (s->batcher.head == NULL && s->batcher.open == NULL)
@@ -738,6 +807,8 @@ server_free(struct server *s)
 	if (s->api_router)
 		zmq_close(s->api_router);
 	publisher_close(&s->pub);
+	zap_stop(s->zap); /* after the sockets it guards, before the context ends */
+	s->zap = NULL;
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
 	if (s->conn)

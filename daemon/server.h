@@ -11,6 +11,7 @@
 #include "ingest.h"
 #include "publish.h"
 #include "scorer.h"
+#include "zap.h"
 
 struct server_stats {
 	long batches, applied, duplicates, dead, forgotten, db_reconnects, split_batches;
@@ -24,6 +25,7 @@ struct server {
 	void *api_router;	/* the API's events and outcomes (inproc), acknowledged like router */
 	struct api *api;	/* HTTP and request/reply servers; NULL when both are off */
 	struct publisher pub;
+	struct zap *zap;	/* CURVE's ZAP handler; NULL when curve.enabled is off */
 	PGconn *conn;
 	int64_t db_retry_at_us;	/* monotonic; when to try reconnecting */
 	int64_t db_backoff_ms;
@@ -35,6 +37,9 @@ struct server {
 	struct server_stats stats;
 	int64_t clock_us;	/* stream clock: newest event time seen, never past now + skew */
 	int64_t roi_next_us;	/* monotonic; when the next roi message is due */
+	int64_t flush_retry_at_us; /* monotonic; after a transient error, when to try again */
+	int64_t retention_next_us; /* monotonic; when the next retention pass is due */
+	int64_t flush_backoff_ms;
 	int sigfd;
 	int stopping;
 	int reload_wanted;

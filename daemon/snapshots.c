@@ -101,22 +101,27 @@ oom:
 
 #define US(col) "(extract(epoch from " col ") * 1000000)::bigint"
 
+/* The first conversion: from the events, and from contacts.converted_at (the daemon's record
+ * for the spec's label types, which outlives raw-event retention) when $3 says the label types
+ * are the spec's; least() skips NULLs. Times in unix microseconds. */
 static const char examples_sql[] =
-    "WITH conv AS (SELECT contact_id, min(time) AS t FROM events "
-    "  WHERE type IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY contact_id) "
-    "SELECT s.contact_id, " US("s.as_of") ", " US(
-        "c.t") ", s.features::text, NULL "
-               "FROM contact_snapshots s LEFT JOIN conv c USING (contact_id) WHERE s.spec_hash = "
-               "$2 "
-               "UNION ALL "
-               "SELECT k.contact_id, " US("k.last_event_at") ", " US(
-                   "c.t") ", NULL, k.state::text "
-                          "FROM contacts k LEFT JOIN conv c USING (contact_id) WHERE "
-                          "k.last_event_at IS NOT NULL "
-                          "AND NOT EXISTS (SELECT 1 FROM contact_snapshots s WHERE s.contact_id = "
-                          "k.contact_id "
-                          "  AND s.day = (k.last_event_at AT TIME ZONE 'UTC')::date) "
-                          "ORDER BY 2, 1"; /* the same data gives the same rows in the same order */
+    "WITH conv AS (SELECT contact_id, min(time) AS t FROM events"
+    " WHERE type IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY contact_id) "
+    "SELECT s.contact_id, (extract(epoch from s.as_of) * 1000000)::bigint,"
+    " (extract(epoch from least(c.t, CASE WHEN $3::boolean THEN k.converted_at END))"
+    " * 1000000)::bigint, s.features::text, NULL"
+    " FROM contact_snapshots s LEFT JOIN conv c USING (contact_id)"
+    " LEFT JOIN contacts k USING (contact_id) WHERE s.spec_hash = $2 "
+    "UNION ALL "
+    "SELECT k.contact_id, (extract(epoch from k.last_event_at) * 1000000)::bigint,"
+    " (extract(epoch from least(c.t, CASE WHEN $3::boolean THEN k.converted_at END))"
+    " * 1000000)::bigint, NULL, k.state::text"
+    " FROM contacts k LEFT JOIN conv c USING (contact_id) WHERE k.last_event_at IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM contact_snapshots s WHERE s.contact_id = k.contact_id"
+    " AND s.day = (k.last_event_at AT TIME ZONE 'UTC')::date) "
+    "ORDER BY 2, 1"; /* the same data gives the same rows in the same order */
+/* the same data gives the same rows in the same order */ /* the same data gives the same rows
+                                                             in the same order */
 
 static int64_t
 get_us(const PGresult *res, int col)
@@ -156,11 +161,11 @@ drain(PGconn *conn)
 
 int
 snapshot_read_examples(PGconn *conn, const char *spec_hash, char *const *label_types, size_t ntypes,
-                       snapshot_each_fn each, void *ctx, struct ls_err *err)
+                       int spec_labels, snapshot_each_fn each, void *ctx, struct ls_err *err)
 {
 	json_t *types = json_array();
 	char *text = NULL;
-	const char *params[2];
+	const char *params[3];
 	PGresult *res;
 	int rc = 0, done = 0;
 
@@ -175,8 +180,9 @@ snapshot_read_examples(PGconn *conn, const char *spec_hash, char *const *label_t
 	json_decref(types);
 	params[0] = text;
 	params[1] = spec_hash;
+	params[2] = spec_labels ? "true" : "false";
 	/* One row at a time: the history can be far larger than what a result should hold. */
-	if (!PQsendQueryParams(conn, examples_sql, 2, NULL, params, NULL, NULL, 0) ||
+	if (!PQsendQueryParams(conn, examples_sql, 3, NULL, params, NULL, NULL, 0) ||
 	    !PQsetSingleRowMode(conn)) {
 		free(text);
 		drain(conn);

@@ -54,10 +54,12 @@ typedef int (*snapshot_each_fn)(void *ctx, const struct snapshot_example *ex, st
 /* Streams the snapshots taken under spec_hash and, for every contact whose last active day
  * has no snapshot yet (that day is not over, or the contact went quiet), an open row with
  * its current state, which holds nothing after its last event. Each comes with the
- * contact's first conversion (events of label_types). Rows come in no set order; a
- * callback that fails stops the stream and its reason is returned. */
+ * contact's first conversion: its first event of label_types, or, when spec_labels says
+ * those are the feature spec's, contacts.converted_at if earlier (it outlives raw-event
+ * retention). Rows come by as_of, then contact; a callback that fails stops the stream and
+ * its reason is returned. */
 int snapshot_read_examples(PGconn *conn, const char *spec_hash, char *const *label_types,
-                           size_t ntypes, snapshot_each_fn each, void *ctx,
+                           size_t ntypes, int spec_labels, snapshot_each_fn each, void *ctx,
                            struct ls_err *err) LS_MUST_CHECK;
 
 /* The newest event time held (0: none): labels are known up to this instant. */

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "zap.h"
+
 void *
 zsock_bind_all(void *zctx, int type, char *const *endpoints, size_t n, int hwm,
 	       struct ls_err *err)
@@ -31,6 +33,9 @@ zsock_bind_all(void *zctx, int type, char *const *endpoints, size_t n, int hwm,
 			goto fail;
 		}
 	}
+	/* CURVE options take effect at bind: after it, the listener would stay plain. */
+	if (zap_secure_bind(zctx, sock, endpoints, n, err) < 0)
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		if (zmq_bind(sock, endpoints[i]) < 0) {
 			ls_err_set(err, "cannot bind %s: %s", endpoints[i],

@@ -6,7 +6,8 @@
 
 #include "err.h"
 
-/* A socket of type bound to every endpoint, with its high-water mark set. NULL with a reason. */
+/* A socket of type bound to every endpoint, with its high-water mark set; a CURVE server when
+ * zctx has a ZAP handler (zap.h) and an endpoint is not inproc://. NULL with a reason. */
 void *zsock_bind_all(void *zctx, int type, char *const *endpoints, size_t n, int hwm,
 		     struct ls_err *err) LS_MUST_CHECK;
 

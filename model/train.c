@@ -537,8 +537,7 @@ train_predict(const struct model *m, const struct dataset *ds, const size_t *row
 
 		prob[i] = model_predict(m, &r);
 		if (isnan(prob[i]))
-			return ls_err_set(err, "the model takes %s inputs than the data has fields",
-			                  "other");
+			return ls_err_set(err, "the model's inputs do not match the rows' fields");
 	}
 	return 0;
 }

@@ -137,8 +137,8 @@ train_db_load(PGconn *conn, const struct train_db_opts *o, struct dataset *ds,
 	c->ds = ds;
 	c->info = info;
 	c->horizon_us = (int64_t)llround(o->horizon_days * (double)SNAPROW_US_PER_DAY);
-	rc = snapshot_read_examples(conn, o->spec->hash, o->label_types, o->ntypes, each_example, c,
-	                            err);
+	rc = snapshot_read_examples(conn, o->spec->hash, o->label_types, o->ntypes, o->spec_labels,
+	                            each_example, c, err);
 	free(c);
 	if (rc < 0)
 		dataset_free(ds);

@@ -14,6 +14,7 @@ struct train_db_opts {
 	char *const *label_types; /* events that count as conversion */
 	size_t ntypes;
 	double horizon_days; /* a snapshot is positive when one follows within this */
+	int spec_labels;     /* label_types are the feature spec's (as the daemon records) */
 };
 
 struct train_db_info {

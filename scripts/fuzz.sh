@@ -26,7 +26,7 @@ for src in daemon/*.c model/*.c; do
 	fi
 	objs="$objs $obj"
 done
-scripts/embed-sql.sh schema/*.sql >"$out/schema_sql.c"
+scripts/embed-sql.sh schema/[0-9]*.sql >"$out/schema_sql.c"
 # shellcheck disable=SC2086
 clang $flags $san -fsanitize=fuzzer-no-link -I. -c "$out/schema_sql.c" -o "$out/obj/schema_sql.o"
 rm -f "$out/libfuzz.a"

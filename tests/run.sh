@@ -47,8 +47,10 @@ run_one() {
 		f=${line#*passed, }
 		f=${f%% failed*}
 	else
+		# No summary line: it crashed, or reported nothing; either way not a pass.
 		p=0
-		f=0
+		f=1
+		echo "no 'N passed, N failed' line from $name" >>"$out"
 	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1 # crashed or exited badly without reporting a failure

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "../harness/harness.h"
+#include "../harness/http.h"
 #include "../testhelp.h"
 
 #define CONTACTS 200
@@ -230,6 +231,129 @@ test_poison_event(void *zctx, const char *dsn)
 	PQfinish(db);
 }
 
+/* A statement timeout is a moment, not a bad event: the batch waits and then applies whole. */
+static void
+test_statement_timeout(void *zctx, const char *dsn)
+{
+	struct h_daemon d;
+	PGconn *db = h_db_connect(dsn), *locker = h_db_connect(dsn);
+	char msg[4096], reply[2048];
+	size_t used = 0;
+	void *dealer;
+	int linger = 0, r = -1;
+
+	PQclear(PQexec(db, "TRUNCATE contacts, events, score_changes, dead_letters"));
+	if (h_daemon_start(&d, dsn, "[database]\nstatement_timeout_ms = 200\n") < 0) {
+		TEST_CHECK("daemon started", 0);
+		return;
+	}
+	msg[used++] = '[';
+	for (int i = 0; i < 5; i++) {
+		char id[32], *ev;
+
+		snprintf(id, sizeof(id), "to-%d", i);
+		ev = h_event(id, "email.opened", "tina", "2026-11-20T10:00:00Z", NULL);
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s%s", i ? "," : "", ev);
+		free(ev);
+	}
+	msg[used++] = ']';
+	PQclear(PQexec(locker, "BEGIN; LOCK TABLE contacts IN ACCESS EXCLUSIVE MODE"));
+	dealer = zmq_socket(zctx, ZMQ_DEALER);
+	zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_connect(dealer, d.router);
+	zmq_send(dealer, msg, used, 0);
+	h_sleep_ms(1500); /* several statement timeouts while the lock is held */
+	PQclear(PQexec(locker, "COMMIT"));
+	{
+		zmq_pollitem_t item = {dealer, 0, ZMQ_POLLIN, 0};
+
+		if (zmq_poll(&item, 1, 10000) == 1)
+			r = zmq_recv(dealer, reply, sizeof(reply) - 1, 0);
+		if (r >= 0)
+			reply[r] = '\0';
+	}
+	TEST_CHECK("acknowledged once the lock is gone",
+		   r >= 0 && strstr(reply, "\"accepted\":5") != NULL);
+	TEST_CHECK("nothing dead-lettered for a timeout",
+		   h_query_long(db, "SELECT count(*) FROM dead_letters") == 0);
+	TEST_CHECK("all applied", h_query_long(db, "SELECT count(*) FROM events") == 5);
+	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
+	{
+		char path[600], line[512];
+		int retried = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/daemon.log", d.dir);
+		f = fopen(path, "r");
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			retried |= strstr(line, "will be retried") != NULL &&
+				   strstr(line, "57014") != NULL;
+		if (f != NULL)
+			fclose(f);
+		TEST_CHECK("timeout logged as retried (SQLSTATE 57014)", retried);
+	}
+	if (th_failed)
+		h_daemon_log(&d);
+	zmq_close(dealer);
+	PQfinish(locker);
+	PQfinish(db);
+}
+
+/* A subscriber that never reads: ingest goes on, and the drops are counted. */
+static void
+test_slow_subscriber(void *zctx, const char *dsn)
+{
+	struct h_daemon d;
+	PGconn *db = h_db_connect(dsn);
+	char metrics[65536], reply[2048], msg[65536];
+	void *sub;
+	int hwm = 5, acked = 0;
+
+	PQclear(PQexec(db, "TRUNCATE contacts, events, score_changes, dead_letters"));
+	if (h_daemon_start(&d, dsn, "[publish]\nsndhwm = 5\n[score]\npublish_delta = 0\n") < 0) {
+		TEST_CHECK("daemon started", 0);
+		return;
+	}
+	sub = zmq_socket(zctx, ZMQ_SUB);
+	zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+	zmq_connect(sub, d.pub);
+	h_sleep_ms(300);
+	/* 40 messages of 50 contacts each: 2,000 score messages for a subscriber that reads none. */
+	for (int m = 0; m < 40; m++) {
+		size_t used = 0;
+
+		msg[used++] = '[';
+		for (int i = 0; i < 50; i++) {
+			char id[32], who[32], *ev;
+
+			snprintf(id, sizeof(id), "slow-%d-%d", m, i);
+			snprintf(who, sizeof(who), "s%d", m * 50 + i);
+			ev = h_event(id, "page.viewed", who, "2026-11-20T10:00:00Z", NULL);
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s%s", i ? "," : "", ev);
+			free(ev);
+		}
+		msg[used++] = ']';
+		acked += h_send_ack(zctx, d.router, msg, used, reply, sizeof(reply), 10000) == 0;
+	}
+	TEST_CHECK("ingest never waited for the subscriber", acked == 40);
+	TEST_CHECK("every event applied", h_query_long(db, "SELECT count(*) FROM events") == 2000);
+	TEST_CHECK("metrics read", h_http(d.http_port, "GET", "/metrics", NULL, NULL, NULL, 0, metrics,
+					  sizeof(metrics)) == 200);
+	{
+		const char *p = strstr(metrics, "\nleadscore_publish_dropped_total ");
+		long dropped = p ? atol(p + strlen("\nleadscore_publish_dropped_total ")) : -1;
+
+		printf("slow subscriber: %ld of 2000 score messages dropped\n", dropped);
+		TEST_CHECK("drops counted", dropped > 1000);
+	}
+	zmq_close(sub);
+	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
+	if (th_failed)
+		h_daemon_log(&d);
+	PQfinish(db);
+}
+
 int
 main(void)
 {
@@ -244,6 +368,8 @@ main(void)
 	}
 	snprintf(dsn_copy, sizeof(dsn_copy), "%s", dsn);
 	test_poison_event(zctx, dsn_copy);
+	test_statement_timeout(zctx, dsn_copy);
+	test_slow_subscriber(zctx, dsn_copy);
 	test_kill9(dsn_copy);
 	/* The 30-second outage is the default; LEADSCORE_OUTAGE_MS shortens it locally. */
 	test_database_outage(dsn_copy, outage ? atoi(outage) : 30000);

@@ -167,6 +167,47 @@ test_bad_input(void *zctx, struct h_daemon *d, PGconn *db)
 	free(g2);
 }
 
+/* The limits on one message: members per batch and JSON depth, each refused whole. */
+static void
+test_limits(void *zctx, struct h_daemon *d, PGconn *db)
+{
+	char msg[4096], reply[4096];
+	size_t used = 0;
+	long before = h_query_long(db, "SELECT count(*) FROM dead_letters");
+
+	/* ingest.max_batch_events = 4 in this daemon's config: five members are too many. */
+	msg[used++] = '[';
+	for (int i = 0; i < 5; i++) {
+		char id[16], *ev;
+
+		snprintf(id, sizeof(id), "lim-%d", i);
+		ev = h_event(id, "page.viewed", "lena", "2026-11-20T10:00:00Z", NULL);
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s%s", i ? "," : "", ev);
+		free(ev);
+	}
+	msg[used++] = ']';
+	TEST_CHECK("too many members acknowledged",
+		   h_send_ack(zctx, d->router, msg, used, reply, sizeof(reply), 10000) == 0);
+	TEST_CHECK("too many members: reason", strstr(reply, "exceeds limit 4") != NULL);
+	TEST_CHECK("too many members: nothing applied",
+		   h_query_long(db, "SELECT count(*) FROM contacts WHERE contact_id = 'lena'") == 0);
+	/* 33 levels of nesting inside data: past the parser's limit of 32. */
+	used = (size_t)snprintf(msg, sizeof(msg),
+				"{\"specversion\":\"1.0\",\"id\":\"deep\",\"source\":\"t\","
+				"\"type\":\"page.viewed\",\"subject\":\"lena\","
+				"\"time\":\"2026-11-20T10:00:00Z\",\"data\":");
+	for (int i = 0; i < 33; i++)
+		msg[used++] = '[';
+	for (int i = 0; i < 33; i++)
+		msg[used++] = ']';
+	msg[used++] = '}';
+	TEST_CHECK("deep JSON acknowledged",
+		   h_send_ack(zctx, d->router, msg, used, reply, sizeof(reply), 10000) == 0);
+	TEST_CHECK("deep JSON: reason", strstr(reply, "nested too deeply") != NULL);
+	TEST_CHECK("both dead-lettered",
+		   h_query_long(db, "SELECT count(*) FROM dead_letters") == before + 2);
+}
+
 int
 main(void)
 {
@@ -177,7 +218,7 @@ main(void)
 
 	if (dsn == NULL || h_daemon_start(&d, dsn,
 					  "[ingest]\nmax_message_bytes = 4096\n"
-					  "dead_letter_bytes = 1024\n") < 0)
+					  "dead_letter_bytes = 1024\nmax_batch_events = 4\n") < 0)
 		{
 		TEST_CHECK("daemon started", 0);
 		return TEST_REPORT();
@@ -185,6 +226,7 @@ main(void)
 	db = h_db_connect(dsn);
 	test_ack_after_commit(zctx, &d, db);
 	test_bad_input(zctx, &d, db);
+	test_limits(zctx, &d, db);
 	TEST_CHECK("daemon drains and exits 0 on SIGTERM", h_daemon_stop(&d, SIGTERM, 20000) == 0);
 	if (th_failed)
 		h_daemon_log(&d);

@@ -1,5 +1,6 @@
 /* test_train.c: training from the database: point-in-time snapshots and labels, the guard,
  * refusals. */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,6 +363,30 @@ test_point_in_time(void *zctx)
 		                                   strstr(json, "\"snapshots\"") == NULL);
 	}
 	check_rows(db, rows);
+	/* Raw-event retention dropped a conversion: the daemon's record of it still labels. */
+	PQclear(PQexec(db, "DELETE FROM events WHERE contact_id = 'late' AND type = "
+	                   "'opportunity.created'"));
+	{
+		char spec_path[256];
+		const char *args[] = {"train",   "--dsn",          dsn_copy, "--spec",
+		                      spec_path, "--out",          out,      "--dataset",
+		                      rows,      "--horizon-days", "7",      "--min-positives",
+		                      "5",       "--quiet",        NULL};
+		struct csv_table *t = NULL;
+		struct ls_err err;
+		int late_pos = 0;
+
+		snprintf(spec_path, sizeof(spec_path), "%s/model/features.json",
+		         getenv("LEADSCORE_TOP"));
+		snprintf(out, sizeof(out), "%s/pit-model-2", tmp);
+		TEST_CHECK("trained again", h_cli(json, sizeof(json), args) == 0);
+		if (csv_read_file(rows, ',', &t, &err) == 0)
+			for (size_t r = 0; r < t->nrows; r++)
+				late_pos += strcmp(csv_cell(t, r, 0), "late") == 0 &&
+				            strcmp(csv_cell(t, r, 2), "1") == 0;
+		csv_free(t);
+		TEST_CHECK("a conversion whose event is gone still labels", late_pos > 0);
+	}
 	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
 	if (th_failed)
 		h_daemon_log(&d);
@@ -538,6 +563,19 @@ test_guard_keeps(void)
 	                                   strstr(json, "\"reason\":\"forced") != NULL);
 	h_query_str(db, "SELECT version FROM models WHERE status = 'active'", buf, sizeof(buf));
 	TEST_STREQ("the forced model is active", buf, "forced-1");
+	/* A version registered before: the bundle is written, registration fails, exit 1. */
+	snprintf(out, sizeof(out), "%s/again", tmp);
+	TEST_CHECK("a version twice fails",
+	           train_cli(dsn_copy, out, "forced-1", 1, 0, json, sizeof(json)) == 1);
+	TEST_CHECK("registered once", h_query_long(db, "SELECT count(*) FROM models WHERE "
+	                                               "version = 'forced-1'") == 1);
+	/* A damaged snapshot stops training with the contact named. */
+	PQclear(PQexec(db, "UPDATE contact_snapshots SET features = '[1]' WHERE contact_id = 'g7' "
+	                   "AND day = '2026-06-08'"));
+	snprintf(out, sizeof(out), "%s/damaged", tmp);
+	TEST_CHECK("a damaged snapshot fails the run",
+	           train_cli(dsn_copy, out, "damaged-1", 0, 0, json, sizeof(json)) == 1 &&
+	               access(out, F_OK) != 0);
 	PQfinish(db);
 }
 
@@ -603,6 +641,27 @@ test_csv_with_spec(void)
 	model_free(m);
 }
 
+static void
+remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char sub[512];
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		remove_tree(sub);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
 int
 main(void)
 {
@@ -624,5 +683,7 @@ main(void)
 	test_csv_with_spec();
 	featspec_free(spec);
 	zmq_ctx_term(zctx);
+	if (!th_failed) /* kept for a look when something failed */
+		remove_tree(tmp);
 	return TEST_REPORT();
 }
