@@ -220,8 +220,8 @@ print_table() {
 			"$(fmt "$(median lat${f}_p50_ms)")/$(fmt "$lp99")/$(fmt "$(median lat${f}_p999_ms)")" \
 			"one commit p50/p99 $(fmt "$p50")/$(fmt "$p99") ms" "$(ratio "$lp99" "$p99")" "$target"
 	done
-	row 5 "API GET /v1/queue, POST /v1/queue/claim p50/p99" "not measured yet" "needs: the HTTP API (issue 4) with" "" "p99 <= 5 ms"
-	row "" "  at 1,000,000 contacts under event load" "" "queue and claim routes merged" "" ""
+	row 5 "API GET /v1/queue, POST /v1/queue/claim p50/p99" "not measured yet" "needs: an HTTP load client in" "" "p99 <= 5 ms"
+	row "" "  at 1,000,000 contacts under event load" "" "bench/ for the API (issue 4)" "" ""
 	lr=$(median score_lr_predict); ll=$(median score_liblinear)
 	rb=$(median score_rbf_predict); sv=$(median score_libsvm)
 	row 6 "logistic: model_predict (pred/s, one core)" "$(fmt "$lr")" "liblinear predict_prob. $(fmt "$ll")" "$(ratio "$lr" "$ll")" ">= 1,000,000: $(verdict "$lr" '>=' 1000000)"
@@ -239,8 +239,8 @@ print_table() {
 		"flat: $(verdict "$flat" '<=' 0)"
 	row "" "  soak event-to-score p50/p99 ms" "$(fmt "$(median soak_p50_ms)")/$(fmt "$(median soak_p99_ms)")" \
 		"latency at 50 %: $(fmt "$(median lat50_p50_ms)")/$(fmt "$(median lat50_p99_ms)")" "$(ratio "$(median soak_p99_ms)" "$(median lat50_p99_ms)")" ""
-	row 8 "training: leadscore train, 1,000,000 snapshot rows" "not measured yet" "needs: leadscore train and" "" ""
-	row "" "  (logistic) and the default RBF sample size" "" "snapshots (issue 3) merged" "" ""
+	row 8 "training: leadscore train, 1,000,000 snapshot rows" "not measured yet" "needs: 1,000,000 snapshot rows" "" ""
+	row "" "  (logistic) and the default RBF sample size" "" "loaded for the trainer (issue 3)" "" ""
 	if grep -q '^failed_' "$res"; then
 		echo "failed steps: $(sed -n 's/^failed_\([^ ]*\) .*/\1/p' "$res" | sort -u | tr '\n' ' ')(see $log)"
 	fi

