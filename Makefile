@@ -58,7 +58,7 @@ $(eval $(call variant,$(BUILD)/debug,-O1 -g))
 
 ASAN_TESTS = $(UNIT_SRC:tests/%.c=$(BUILD)/asan/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all deps check unit test memcheck fuzz demo bench eval format format-check clean
+.PHONY: all deps check unit test memcheck fuzz demo bench eval soak format format-check clean
 all: bin/leadscored bin/leadscore
 
 bin/%: $(BUILD)/release/bin/%
@@ -114,6 +114,11 @@ eval: deps
 	@scripts/eval.sh --check-data
 	$(MAKE) $(BUILD)/release/bin/leadscored $(BUILD)/release/bin/leadscore
 	scripts/eval.sh $(BUILD)/release
+
+# The daemon at half the sustained rate for SOAK_SECONDS (default 600): RSS, descriptors, errors.
+soak: deps
+	$(MAKE) $(BUILD)/release/bin/leadscored $(BUILD)/release/bin/leadscore $(BENCH_PROGS)
+	scripts/soak.sh $(BUILD)
 
 format:
 	clang-format -i $(LIB_SRC) daemon/*.h model/*.h cli/*.h daemon/leadscored.c cli/leadscore.c \
