@@ -29,19 +29,6 @@ usage(FILE *out)
 		"  --svg FILE    also draw lift by score decile and hours saved over time\n");
 }
 
-/* RFC 3339, or a plain date meaning its midnight UTC. */
-static int
-parse_when(const char *text, int64_t *us)
-{
-	char buf[64];
-
-	if (strlen(text) == 10) {
-		snprintf(buf, sizeof(buf), "%sT00:00:00Z", text);
-		text = buf;
-	}
-	return rfc3339_parse(text, us, NULL);
-}
-
 /* A figure with `decimals` digits and a unit ("" or " %", " years"), or n/a when unset. */
 static void
 fmt_num(char *buf, size_t size, const json_t *v, int decimals, const char *unit, double scale)
@@ -222,13 +209,13 @@ resolve_window(const struct roi_opts *o, int64_t *from, int64_t *to)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	*to = (int64_t)now.tv_sec * 1000000;
-	if (o->to != NULL && parse_when(o->to, to) < 0) {
+	if (o->to != NULL && roi_parse_when(o->to, to) < 0) {
 		fprintf(stderr, "leadscore roi: --to needs an RFC 3339 time or a date, not '%s'\n",
 			o->to);
 		return -1;
 	}
 	*from = *to - roi_window_us(o->window);
-	if (o->from != NULL && parse_when(o->from, from) < 0) {
+	if (o->from != NULL && roi_parse_when(o->from, from) < 0) {
 		fprintf(stderr, "leadscore roi: --from needs an RFC 3339 time or a date, not '%s'\n",
 			o->from);
 		return -1;

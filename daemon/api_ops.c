@@ -539,19 +539,6 @@ api_op_accounts(struct api *a, const json_t *args, struct api_reply *r)
 	accounts(a, NULL, limit, r);
 }
 
-/* RFC 3339, or a plain date meaning its midnight UTC. */
-static int
-parse_when(const char *text, int64_t *us)
-{
-	char buf[64];
-
-	if (strlen(text) == 10) {
-		snprintf(buf, sizeof(buf), "%sT00:00:00Z", text);
-		text = buf;
-	}
-	return rfc3339_parse(text, us, NULL);
-}
-
 /* The window a request asks for: [from, to), defaulting to the configured one ending now. */
 static int
 roi_window(const json_t *args, const char *def_window, int64_t *from, int64_t *to,
@@ -571,12 +558,12 @@ roi_window(const json_t *args, const char *def_window, int64_t *from, int64_t *t
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	*to = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-	if (t != NULL && parse_when(t, to) < 0) {
+	if (t != NULL && roi_parse_when(t, to) < 0) {
 		api_fail(r, 400, "to must be an RFC 3339 time or a YYYY-MM-DD date");
 		return -1;
 	}
 	*from = *to - roi_window_us(*window);
-	if (f != NULL && parse_when(f, from) < 0) {
+	if (f != NULL && roi_parse_when(f, from) < 0) {
 		api_fail(r, 400, "from must be an RFC 3339 time or a YYYY-MM-DD date");
 		return -1;
 	}

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 
-#define MAX_PARAMS 2
+#define MAX_PARAMS HTTP_MAX_PARAMS
 #define CONNECTION_TIMEOUT_S 60
 
 struct http_server {
@@ -185,6 +185,25 @@ route_find(const char *method, const char *path, struct http_req *q, int *path_k
 			return &routes[i];
 	}
 	return NULL;
+}
+
+const struct http_route *
+http_route_lookup(const char *method, const char *path, char **params, size_t *nparams,
+		  int *path_known)
+{
+	struct http_req q;
+	const struct http_route *route;
+
+	memset(&q, 0, sizeof(q));
+	route = route_find(method, path, &q, path_known);
+	*nparams = 0;
+	for (size_t i = 0; i < q.nparams; i++) {
+		if (route != NULL && i < HTTP_MAX_PARAMS)
+			params[(*nparams)++] = q.params[i];
+		else
+			free(q.params[i]);
+	}
+	return route;
 }
 
 /* ---- responses ---- */

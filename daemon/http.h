@@ -20,6 +20,15 @@ struct http_route {
 /* Every route the server serves, for the test that keeps docs/openapi.yaml true. */
 const struct http_route *http_routes(size_t *n);
 
+#define HTTP_MAX_PARAMS 2
+
+/* The route a request line names: method and path (as received, percent-encoded) matched
+ * against every route; the path's {parameters} percent-decoded into params (at most
+ * HTTP_MAX_PARAMS, the caller frees each). NULL when none matches; *path_known then tells a
+ * wrong method (405) from an unknown path (404). */
+const struct http_route *http_route_lookup(const char *method, const char *path, char **params,
+					   size_t *nparams, int *path_known);
+
 /* Parses "HOST:PORT", "[V6]:PORT" or "*:PORT" (numeric addresses only) into out (may be
  * NULL, to only check it). */
 int http_parse_address(const char *text, struct sockaddr_storage *out,

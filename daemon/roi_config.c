@@ -1,7 +1,10 @@
 /* roi_config.c: mapping roi.* keys onto the calculator's parameters. */
 #include "roi_config.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "event.h"
 
 void
 roi_params_from_config(const struct config *cfg, struct roi_params *p)
@@ -33,4 +36,16 @@ roi_window_us(const char *name)
 		if (strcmp(name, windows[i].name) == 0)
 			return windows[i].days * 86400LL * 1000000LL;
 	return 0;
+}
+
+int
+roi_parse_when(const char *text, int64_t *us)
+{
+	char buf[64];
+
+	if (strlen(text) == 10) {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", text);
+		text = buf;
+	}
+	return rfc3339_parse(text, us, NULL);
 }

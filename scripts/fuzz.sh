@@ -45,6 +45,11 @@ seed() { # target: copy the cases that suit it into its corpus
 	fuzz_featspec) cp model/features.json tests/cases/featspec/*.json "$corpus/" ;;
 	fuzz_config) cp docs/leadscored.conf.example tests/cases/config/*.conf "$corpus/" ;;
 	fuzz_manifest) cp tests/cases/manifests/*.json "$corpus/" ;;
+	fuzz_http)
+		grep -oE "^  /[^:]*" docs/openapi.yaml | sed 's/^  //; s/{[a-z]*}/c%2F1/' |
+			while read -r path; do printf '%s' "$path" >"$corpus/$(echo "$path" | tr / _)"; done
+		printf '127.0.0.1:5580' >"$corpus/address"
+		;;
 	*) ;;
 	esac
 }
