@@ -24,8 +24,8 @@ print_rows(PGresult *res, int as_json)
 	char reasons[512], when[32];
 
 	if (!as_json)
-		printf("%-4s %-14s %-22s %5s %4s  %-12s %-16s %s\n", "#", "CONTACT", "ACCOUNT",
-		       "SCORE", "TIER", "OWNER", "LAST ACTIVITY", "REASONS");
+		printf("%-4s %-14s %-22s %5s %4s %-8s %-12s %-16s %s\n", "#", "CONTACT", "ACCOUNT",
+		       "SCORE", "TIER", "GROUP", "OWNER", "LAST ACTIVITY", "REASONS");
 	for (int r = 0; r < PQntuples(res); r++) {
 		json_t *item;
 
@@ -40,10 +40,12 @@ print_rows(PGresult *res, int as_json)
 		}
 		cli_format_reasons(json_object_get(item, "reasons"), reasons, sizeof(reasons));
 		cli_short_time(cli_str(item, "last_activity"), when, sizeof(when));
-		printf("%-4d %-14s %-22s %5lld %4s  %-12s %-16s %s\n", r + 1,
+		/* A hold-out contact's place ignores its score: say so beside it. */
+		printf("%-4d %-14s %-22s %5lld %4s %-8s %-12s %-16s %s\n", r + 1,
 		       cli_str(item, "contact"), cli_str(item, "account"),
 		       (long long)json_integer_value(json_object_get(item, "score")),
-		       cli_str(item, "tier"), cli_str(item, "owner"), when, reasons);
+		       cli_str(item, "tier"), cli_str(item, "group"), cli_str(item, "owner"), when,
+		       reasons);
 		json_decref(item);
 	}
 }

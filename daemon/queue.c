@@ -29,7 +29,8 @@
 #define QUEUE_ITEM                                                                                 \
 	"json_build_object('contact', c.contact_id, 'account', c.account, 'score', c.score, "      \
 	"'probability', c.probability, 'tier', c.tier, 'reasons', coalesce(c.reasons, '[]'), "     \
-	"'last_activity', " TS("c.last_activity_at") ", 'owner', c.owner, 'segment', c.segment"
+	"'last_activity', " TS("c.last_activity_at") ", 'owner', c.owner, 'segment', c.segment, "    \
+	"'group', CASE WHEN c.holdout THEN 'holdout' ELSE 'scored' END"
 
 #define LEASE_ITEM                                                                                 \
 	"json_build_object('sdr', l.sdr, 'claimed_at', " TS("l.claimed_at") ", 'expires_at', " TS( \

@@ -190,6 +190,14 @@ main(void)
 			   strstr(out, "\"group\":\"holdout\"") != NULL);
 	}
 	{
+		const char *args[] = {"queue", "--dsn", dsn_copy, "--limit", "200", "--json", NULL};
+
+		TEST_CHECK("queue lists", h_cli(out, sizeof(out), args) == 0);
+		TEST_CHECK("queue items carry their group",
+			   strstr(out, "\"group\":\"holdout\"") != NULL &&
+				   strstr(out, "\"group\":\"scored\"") != NULL);
+	}
+	{
 		const char *args[] = {"roi", "--dsn", dsn_copy, "--from", "2026-11-16", "--to",
 				      "2026-11-23", NULL};
 
