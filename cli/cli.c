@@ -8,6 +8,18 @@
 #include "../daemon/config.h"
 #include "../daemon/db.h"
 
+int
+cli_db_option(int c, const char *arg, struct cli_db_opts *db)
+{
+	if (c == 'c')
+		db->config_path = arg;
+	else if (c == 'd')
+		db->dsn = arg;
+	else
+		return 0;
+	return 1;
+}
+
 PGconn *
 cli_db_connect(const char *cmd, const struct cli_db_opts *o)
 {

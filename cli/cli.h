@@ -17,6 +17,10 @@ struct cli_db_opts {
 	const char *dsn;	 /* --dsn: a libpq connection string */
 };
 
+/* Takes -c/--config ('c') and --dsn ('d') for every command that talks to the database:
+ * 1 when c was one of them (its value stored in db), else 0. */
+int cli_db_option(int c, const char *arg, struct cli_db_opts *db);
+
 /* Connects as the options say (--dsn, else -c's database.dsn, else PG* variables).
  * Prints the reason and returns NULL on failure. */
 PGconn *cli_db_connect(const char *cmd, const struct cli_db_opts *o);

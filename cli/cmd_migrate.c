@@ -28,13 +28,9 @@ cmd_migrate(int argc, char **argv)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (cli_db_option(c, optarg, &db))
+			continue;
 		switch (c) {
-		case 'c':
-			db.config_path = optarg;
-			break;
-		case 'd':
-			db.dsn = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			return CLI_OK;

@@ -71,13 +71,9 @@ cmd_queue(int argc, char **argv)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (cli_db_option(c, optarg, &db))
+			continue;
 		switch (c) {
-		case 'c':
-			db.config_path = optarg;
-			break;
-		case 'd':
-			db.dsn = optarg;
-			break;
 		case 'o':
 			f.owner = optarg;
 			break;

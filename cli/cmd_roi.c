@@ -162,9 +162,9 @@ parse(int argc, char **argv, struct roi_opts *o)
 	o->window = "week";
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (cli_db_option(c, optarg, &o->db))
+			continue;
 		switch (c) {
-		case 'c': o->db.config_path = optarg; break;
-		case 'd': o->db.dsn = optarg; break;
 		case 'f': o->from = optarg; break;
 		case 't': o->to = optarg; break;
 		case 'w': o->window = optarg; break;

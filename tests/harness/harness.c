@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,27 @@ exec_program(const char *bin, const char *const *argv)
 		vg[n++] = argv[i];
 	vg[n] = NULL;
 	execvp("valgrind", (char *const *)vg);
+}
+
+void
+h_remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char sub[512];
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		h_remove_tree(sub);
+	}
+	closedir(d);
+	rmdir(path);
 }
 
 void

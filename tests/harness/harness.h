@@ -60,4 +60,7 @@ int h_sub_recv(void *sub, char *topic, size_t tsize, char *body, size_t bsize, i
 
 void h_sleep_ms(int ms);
 
+/* Removes a file or a directory tree (a test's scratch folder). */
+void h_remove_tree(const char *path);
+
 #endif

@@ -641,27 +641,6 @@ test_csv_with_spec(void)
 	model_free(m);
 }
 
-static void
-remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char sub[512];
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		remove_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 int
 main(void)
 {
@@ -684,6 +663,6 @@ main(void)
 	featspec_free(spec);
 	zmq_ctx_term(zctx);
 	if (!th_failed) /* kept for a look when something failed */
-		remove_tree(tmp);
+		h_remove_tree(tmp);
 	return TEST_REPORT();
 }

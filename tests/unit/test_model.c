@@ -11,6 +11,7 @@
 #include "../../model/bundle.h"
 #include "../../model/model.h"
 #include "../../model/model_impl.h"
+#include "../harness/harness.h"
 #include "../testhelp.h"
 
 #define HASH1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -1275,27 +1276,6 @@ test_bundle_errors(void)
 
 /* ---- setup and teardown ---- */
 
-static void
-remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char sub[512];
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		remove_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 int
 main(void)
 {
@@ -1321,6 +1301,6 @@ main(void)
 		test_bundle_errors();
 	}
 	encoder_free(enc);
-	remove_tree(tmpdir);
+	h_remove_tree(tmpdir);
 	return TEST_REPORT();
 }

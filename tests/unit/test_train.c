@@ -17,6 +17,7 @@
 #include "../../model/train_calib.h"
 #include "../../model/train_csv.h"
 #include "../../model/train_search.h"
+#include "../harness/harness.h"
 #include "../testhelp.h"
 
 #define CASES "tests/cases/train/"
@@ -604,27 +605,6 @@ test_dataset_export(void)
 	dataset_free(&ds);
 }
 
-static void
-remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char sub[512];
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		remove_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 int
 main(void)
 {
@@ -645,6 +625,6 @@ main(void)
 	test_refusals();
 	test_guard();
 	test_dataset_export();
-	remove_tree(tmpdir);
+	h_remove_tree(tmpdir);
 	return TEST_REPORT();
 }
