@@ -421,7 +421,7 @@ apply_events(PGconn *conn, struct batch *b, const struct scorer *sc, const struc
 			goto out;
 		c.nchanges += (size_t)changed;
 	}
-	if (store_update_contacts(conn, c.rows, c.nids, err) < 0 ||
+	if (store_write_contacts(conn, c.rows, c.nids, err) < 0 ||
 	    store_insert_score_changes(conn, c.changes, c.nchanges, err) < 0 ||
 	    snapshot_store(conn, &c.snaps, sc->spec->hash, err) < 0 ||
 	    roi_store_insert_outcomes(conn, c.outcomes.items, c.outcomes.n, err) < 0)

@@ -48,15 +48,21 @@ db_last_sqlstate(void)
 	return last_sqlstate;
 }
 
+void
+db_note_conflict(void)
+{
+	snprintf(last_sqlstate, sizeof(last_sqlstate), "40001");
+}
+
 int
 db_sqlstate_transient(const char *state)
 {
 	static const char *const transient[] = {
-		"40001", /* serialization_failure */
-		"40P01", /* deadlock_detected */
-		"55P03", /* lock_not_available */
-		"57014", /* query_canceled: the statement timeout */
-		"57P01", "57P02", "57P03", /* shutdown, crash, cannot connect now */
+	    "40001",                   /* serialization_failure */
+	    "40P01",                   /* deadlock_detected */
+	    "55P03",                   /* lock_not_available */
+	    "57014",                   /* query_canceled: the statement timeout */
+	    "57P01", "57P02", "57P03", /* shutdown, crash, cannot connect now */
 	};
 
 	/* Class 53 (insufficient resources) and 58 (system errors) pass too. */

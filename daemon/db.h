@@ -19,10 +19,12 @@ void db_exec_quiet(PGconn *conn, const char *sql);
 
 /* Checks a result's status; on mismatch fills err with "what: message", clears res, returns -1. */
 int db_result_check(PGresult *res, ExecStatusType want, const char *what,
-		    struct ls_err *err) LS_MUST_CHECK;
+                    struct ls_err *err) LS_MUST_CHECK;
 
 /* The SQLSTATE of the calling thread's last failed statement ("" when unknown). */
 const char *db_last_sqlstate(void);
+/* Notes a write conflict found by the caller (not the server) as SQLSTATE 40001. */
+void db_note_conflict(void);
 
 /* 1 for the SQLSTATEs worth retrying as they are (a timeout, a deadlock, a lock not
  * available, resources short for now): the work was fine, the moment was not. */
@@ -34,6 +36,6 @@ int db_connection_lost(PGconn *conn);
 
 /* Prepares a named statement; 0 or -1. */
 int db_prepare(PGconn *conn, const char *name, const char *sql, int nparams,
-	       struct ls_err *err) LS_MUST_CHECK;
+               struct ls_err *err) LS_MUST_CHECK;
 
 #endif

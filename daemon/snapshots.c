@@ -8,6 +8,7 @@
 
 #include "../model/snaprow.h"
 #include "db.h"
+#include "pgarray.h"
 #include "store.h"
 
 #define MAX_FIELDS 256
@@ -60,41 +61,36 @@ int
 snapshot_store(PGconn *conn, const struct snapshot_list *l, const char *spec_hash,
                struct ls_err *err)
 {
-	json_t *doc;
-	char *text = NULL;
-	const char *params[2];
+	struct pgarray col[4];
 	PGresult *res;
 
 	if (l->n == 0)
 		return 0;
-	if ((doc = json_array()) == NULL)
-		return ls_err_set(err, "out of memory");
-	for (size_t i = 0; i < l->n; i++)
-		if (json_array_append_new(doc,
-		                          json_pack("{s:s, s:o, s:O}", "c", l->items[i].contact_id,
-		                                    "a", store_time_json(l->items[i].as_of_us), "f",
-		                                    l->items[i].features)) < 0)
-			goto oom;
-	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL)
-		goto oom;
-	params[0] = text;
-	params[1] = spec_hash;
-	res =
-	    PQexecParams(conn,
-	                 "INSERT INTO contact_snapshots (contact_id, day, as_of, spec_hash, "
-	                 "features) SELECT c, (a AT TIME ZONE 'UTC')::date, a, $2, f "
-	                 "FROM jsonb_to_recordset($1::jsonb) AS x(c text, a timestamptz, f jsonb) "
-	                 "ORDER BY c COLLATE \"C\" ON CONFLICT DO NOTHING",
-	                 2, NULL, params, NULL, NULL, 0);
-	free(text);
-	json_decref(doc);
+	pgarray_init(&col[0], PGARRAY_TEXT);
+	pgarray_init(&col[1], PGARRAY_TIMESTAMPTZ);
+	pgarray_init(&col[2], PGARRAY_TEXT);
+	pgarray_init(&col[3], PGARRAY_JSONB);
+	for (size_t i = 0; i < l->n; i++) {
+		pgarray_text(&col[0], l->items[i].contact_id);
+		pgarray_time(&col[1], l->items[i].as_of_us);
+		pgarray_text(&col[2], spec_hash);
+		pgarray_json(&col[3], l->items[i].features);
+	}
+	/* Rows come in contact-id order (the batch's), the order concurrent batches share. */
+	res = pgarray_exec(conn,
+	                   "INSERT INTO contact_snapshots (contact_id, day, as_of, spec_hash, "
+	                   "features) SELECT c, (a AT TIME ZONE 'UTC')::date, a, h, f "
+	                   "FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[]) "
+	                   "AS x(c, a, h, f) ON CONFLICT DO NOTHING",
+	                   col, 4, err);
+	for (int c = 0; c < 4; c++)
+		pgarray_free(&col[c]);
+	if (res == NULL)
+		return ls_err_prefix(err, "recording feature snapshots");
 	if (db_result_check(res, PGRES_COMMAND_OK, "recording feature snapshots", err) < 0)
 		return -1;
 	PQclear(res);
 	return 0;
-oom:
-	json_decref(doc);
-	return ls_err_set(err, "out of memory");
 }
 
 /* ---- reading back for training ---- */

@@ -1,4 +1,5 @@
-/* store.c: the feature store's SQL: bulk statements with one JSON parameter each, rows in byte order. */
+/* store.c: the feature store's SQL: bulk statements with one JSON parameter each, rows in byte
+ * order. */
 #include "store.h"
 
 #include <stdio.h>
@@ -7,38 +8,31 @@
 #include <time.h>
 
 #include "db.h"
+#include "pgarray.h"
 
 /* contacts comes before leases: a claim locks the contact row, then its lease row, and
  * forget takes them in the same order, so the two cannot deadlock. */
-const char *const store_contact_tables[] = {"events", "score_changes", "dead_letters",
-					    "contact_snapshots", "outcomes", "contacts", "leases",
-					    "queue_seen", NULL};
+const char *const store_contact_tables[] = {
+    "events",   "score_changes", "dead_letters", "contact_snapshots",
+    "outcomes", "contacts",      "leases",       "queue_seen",
+    NULL};
 
-/* Runs sql with one text parameter holding a JSON document. */
+/* Runs sql with binary array parameters; NULL (err set) unless the status is want. */
 static PGresult *
-exec_json(PGconn *conn, const char *sql, const json_t *doc)
+exec_arrays(PGconn *conn, const char *sql, struct pgarray *arrays, int n, ExecStatusType want,
+            const char *what, struct ls_err *err)
 {
-	char *text = json_dumps(doc, JSON_COMPACT);
-	const char *params[1] = {text};
-	PGresult *res;
+	PGresult *res = pgarray_exec(conn, sql, arrays, n, err);
 
-	if (text == NULL)
+	for (int i = 0; i < n; i++)
+		pgarray_free(&arrays[i]);
+	if (res == NULL) {
+		ls_err_prefix(err, "%s", what);
 		return NULL;
-	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-	free(text);
+	}
+	if (db_result_check(res, want, what, err) < 0)
+		return NULL;
 	return res;
-}
-
-static int
-exec_json_command(PGconn *conn, const char *sql, const json_t *doc, const char *what,
-		  struct ls_err *err)
-{
-	PGresult *res = exec_json(conn, sql, doc);
-
-	if (db_result_check(res, PGRES_COMMAND_OK, what, err) < 0)
-		return -1;
-	PQclear(res);
-	return 0;
 }
 
 int
@@ -78,7 +72,7 @@ store_time_json(int64_t us)
 	}
 	gmtime_r(&secs, &tm);
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 	return json_string(buf);
 }
 
@@ -121,73 +115,73 @@ read_contact(const PGresult *res, int r, struct contact_row *row)
 	row->score = PQgetisnull(res, r, 12) ? -1 : atoi(PQgetvalue(res, r, 12));
 	row->tier = PQgetisnull(res, r, 13) ? 0 : PQgetvalue(res, r, 13)[0];
 	row->probability = PQgetisnull(res, r, 14) ? 0 : strtod(PQgetvalue(res, r, 14), NULL);
-	row->reasons = get_json(res, r, 15);
-	row->segment = get_str(res, r, 16);
-	row->holdout = PQgetvalue(res, r, 17)[0] == 't';
+	row->segment = get_str(res, r, 15);
+	row->holdout = PQgetvalue(res, r, 16)[0] == 't';
 	if (row->contact_id == NULL || row->state == NULL)
 		return -1;
 	return 0;
+}
+
+/* A contact this batch sees first: the table's defaults, written by store_write_contacts. */
+static int
+new_contact(const char *id, struct contact_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->contact_id = strdup(id);
+	row->state = json_object();
+	row->consent = 1;
+	row->score = -1;
+	row->is_new = 1;
+	return row->contact_id != NULL && row->state != NULL ? 0 : -1;
 }
 
 #define US(col) "(extract(epoch from " col ") * 1000000)::bigint"
 
 int
 store_lock_contacts(PGconn *conn, char *const *ids, size_t n, struct contact_row *rows,
-		    struct ls_err *err)
+                    struct ls_err *err)
 {
-	json_t *doc = json_array();
+	struct pgarray arr;
 	PGresult *res;
-	int rc = -1;
+	size_t r = 0, nres;
 
-	if (doc == NULL)
-		return ls_err_set(err, "out of memory");
+	pgarray_init(&arr, PGARRAY_TEXT);
 	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(doc, json_string(ids[i])) < 0) {
-			json_decref(doc);
-			return ls_err_set(err, "out of memory");
-		}
-	if (exec_json_command(conn,
-			      "INSERT INTO contacts (contact_id) SELECT c FROM "
-			      "jsonb_array_elements_text($1::jsonb) AS c ORDER BY c COLLATE \"C\" "
-			      "ON CONFLICT DO NOTHING",
-			      doc, "creating contacts", err) < 0)
-		goto out;
-	res = exec_json(conn,
-			"SELECT contact_id, account, owner, consent, bounced, unsubscribed, state, "
-			"events_applied, " US("first_seen") ", " US("last_event_at") ", "
-			US("last_activity_at") ", " US("converted_at") ", score, tier, probability, "
-			"reasons, segment, holdout FROM contacts WHERE contact_id IN "
-			"(SELECT jsonb_array_elements_text($1::jsonb)) "
-			"ORDER BY contact_id COLLATE \"C\" FOR UPDATE",
-			doc);
-	if (db_result_check(res, PGRES_TUPLES_OK, "locking contacts", err) < 0)
-		goto out;
-	if ((size_t)PQntuples(res) != n) {
-		ls_err_set(err, "locking contacts: %d rows for %zu ids", PQntuples(res), n);
-		PQclear(res);
-		goto out;
-	}
-	rc = 0;
+		pgarray_text(&arr, ids[i]);
+	/* The contacts not there yet are created at the end of the batch, written once. */
+	res = exec_arrays(
+	    conn,
+	    "SELECT contact_id, account, owner, consent, bounced, unsubscribed, state, "
+	    "events_applied, " US("first_seen") ", " US("last_event_at") ", " US(
+	        "last_activity_at") ", " US("converted_at") ", score, tier, probability, "
+	                                                    "segment, holdout FROM contacts WHERE "
+	                                                    "contact_id = ANY ($1::text[]) "
+	                                                    "ORDER BY contact_id COLLATE \"C\" FOR "
+	                                                    "UPDATE",
+	    &arr, 1, PGRES_TUPLES_OK, "locking contacts", err);
+	if (res == NULL)
+		return -1;
+	nres = (size_t)PQntuples(res);
 	for (size_t i = 0; i < n; i++) {
-		if (read_contact(res, (int)i, &rows[i]) < 0 ||
-		    strcmp(rows[i].contact_id, ids[i]) != 0) {
-			rc = ls_err_set(err, "locking contacts: unexpected row for %s", ids[i]);
+		int found = r < nres && strcmp(PQgetvalue(res, (int)r, 0), ids[i]) == 0;
+		int rc =
+		    found ? read_contact(res, (int)r++, &rows[i]) : new_contact(ids[i], &rows[i]);
+
+		if (rc < 0) {
 			for (size_t j = 0; j <= i; j++)
 				contact_row_clear(&rows[j]);
-			break;
+			PQclear(res);
+			return ls_err_set(err, "locking contacts: cannot read the row of %s",
+			                  ids[i]);
 		}
 	}
 	PQclear(res);
-out:
-	json_decref(doc);
-	return rc;
-}
-
-static json_t *
-event_record(const struct event *ev)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:O}", "c", ev->subject, "s", ev->source, "i",
-			 ev->id, "t", ev->type, "tm", store_time_json(ev->time_us), "d", ev->data);
+	if (r != nres) {
+		for (size_t j = 0; j < n; j++)
+			contact_row_clear(&rows[j]);
+		return ls_err_set(err, "locking contacts: %zu rows for %zu ids", nres, n);
+	}
+	return 0;
 }
 
 static int
@@ -218,8 +212,8 @@ mark_new(const PGresult *res, struct event *const *evs, size_t n, unsigned char 
 	if (keys == NULL)
 		return -1;
 	for (int r = 0; r < rows && rc == 0; r++) {
-		keys[r] = key_join(PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-				   PQgetvalue(res, r, 2));
+		keys[r] =
+		    key_join(PQgetvalue(res, r, 0), PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
 		if (keys[r] == NULL)
 			rc = -1;
 	}
@@ -243,76 +237,151 @@ mark_new(const PGresult *res, struct event *const *evs, size_t n, unsigned char 
 
 int
 store_insert_events(PGconn *conn, struct event *const *evs, size_t n, unsigned char *is_new,
-		    struct ls_err *err)
+                    struct ls_err *err)
 {
-	json_t *doc = json_array();
+	struct pgarray col[6];
 	PGresult *res;
-	int rc = -1;
-
-	if (doc == NULL)
-		return ls_err_set(err, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(doc, event_record(evs[i])) < 0)
-			goto oom;
-	res = exec_json(conn,
-			"INSERT INTO events (contact_id, source, event_id, type, time, data) "
-			"SELECT c, s, i, t, tm, d FROM jsonb_to_recordset($1::jsonb) AS "
-			"x(c text, s text, i text, t text, tm timestamptz, d jsonb) "
-			"ORDER BY c COLLATE \"C\", s COLLATE \"C\", i COLLATE \"C\" "
-			"ON CONFLICT DO NOTHING RETURNING contact_id, source, event_id",
-			doc);
-	if (db_result_check(res, PGRES_TUPLES_OK, "recording events", err) < 0)
-		goto out;
-	rc = mark_new(res, evs, n, is_new);
-	PQclear(res);
-	if (rc < 0)
-		goto oom;
-	goto out;
-oom:
-	rc = ls_err_set(err, "out of memory");
-out:
-	json_decref(doc);
-	return rc;
-}
-
-static json_t *
-contact_record(const struct contact_row *r)
-{
-	char tier[2] = {r->tier, '\0'};
-
-	return json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:o, s:b, s:b, s:b, s:O, s:I, s:o, s:o, "
-			 "s:o, s:o, s:i, s:s, s:f, s:O?, s:f, s:f, s:s}",
-			 "contact_id", r->contact_id, "account", r->account, "owner", r->owner,
-			 "segment", r->segment, "holdout", r->holdout, "holdout_key",
-			 r->holdout ? json_real(r->holdout_key) : json_null(),
-			 "consent", r->consent, "bounced", r->bounced, "unsubscribed",
-			 r->unsubscribed, "state", r->state, "events_applied",
-			 (json_int_t)r->events_applied, "first_seen",
-			 store_time_json(r->first_seen_us), "last_event_at",
-			 store_time_json(r->last_event_us), "last_activity_at",
-			 store_time_json(r->last_activity_us), "converted_at",
-			 store_time_json(r->converted_us), "score", r->score, "tier", tier,
-			 "probability", r->probability, "reasons", r->reasons, "fit", r->fit,
-			 "engagement", r->engagement, "model_version", r->model_version);
-}
-
-int
-store_update_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct ls_err *err)
-{
-	json_t *doc = json_array();
 	int rc;
 
-	if (doc == NULL)
-		return ls_err_set(err, "out of memory");
+	pgarray_init(&col[0], PGARRAY_TEXT);
+	pgarray_init(&col[1], PGARRAY_TEXT);
+	pgarray_init(&col[2], PGARRAY_TEXT);
+	pgarray_init(&col[3], PGARRAY_TEXT);
+	pgarray_init(&col[4], PGARRAY_TIMESTAMPTZ);
+	pgarray_init(&col[5], PGARRAY_JSONB);
 	for (size_t i = 0; i < n; i++) {
-		if (!rows[i].dirty)
-			continue;
-		if (json_array_append_new(doc, contact_record(&rows[i])) < 0) {
-			json_decref(doc);
-			return ls_err_set(err, "out of memory");
-		}
+		pgarray_text(&col[0], evs[i]->subject);
+		pgarray_text(&col[1], evs[i]->source);
+		pgarray_text(&col[2], evs[i]->id);
+		pgarray_text(&col[3], evs[i]->type);
+		pgarray_time(&col[4], evs[i]->time_us);
+		pgarray_json(&col[5], evs[i]->data);
 	}
-	rc = exec_json_command(
+	/* evs come in key order (byte order), so concurrent batches insert in one order. */
+	res = exec_arrays(conn,
+	                  "INSERT INTO events (contact_id, source, event_id, type, time, data) "
+	                  "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+	                  "$5::timestamptz[], $6::jsonb[]) "
+	                  "ON CONFLICT DO NOTHING RETURNING contact_id, source, event_id",
+	                  col, 6, PGRES_TUPLES_OK, "recording events", err);
+	if (res == NULL)
+		return -1;
+	rc = mark_new(res, evs, n, is_new);
+	PQclear(res);
+	return rc < 0 ? ls_err_set(err, "out of memory") : 0;
+}
+
+/* The columns the batch writes, in the order of the statements below. */
+enum {
+	C_ID,
+	C_ACCOUNT,
+	C_OWNER,
+	C_SEGMENT,
+	C_HOLDOUT,
+	C_HOLDOUT_KEY,
+	C_CONSENT,
+	C_BOUNCED,
+	C_UNSUBSCRIBED,
+	C_STATE,
+	C_APPLIED,
+	C_FIRST_SEEN,
+	C_LAST_EVENT,
+	C_LAST_ACTIVITY,
+	C_CONVERTED,
+	C_SCORE,
+	C_TIER,
+	C_PROBABILITY,
+	C_REASONS,
+	C_FIT,
+	C_ENGAGEMENT,
+	C_MODEL,
+	C_COUNT
+};
+
+#define CONTACT_COLUMNS                                                                            \
+	"contact_id, account, owner, segment, holdout, holdout_key, consent, bounced, "            \
+	"unsubscribed, state, events_applied, first_seen, last_event_at, last_activity_at, "       \
+	"converted_at, score, tier, probability, reasons, fit, engagement, model_version"
+#define CONTACT_UNNEST                                                                             \
+	"unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::float8[], "        \
+	"$7::bool[], $8::bool[], $9::bool[], $10::jsonb[], $11::int8[], $12::timestamptz[], "      \
+	"$13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int2[], $17::text[], "   \
+	"$18::float8[], $19::jsonb[], $20::float8[], $21::float8[], $22::text[]) AS "              \
+	"x(" CONTACT_COLUMNS ")"
+
+static const uint32_t contact_types[C_COUNT] = {
+    PGARRAY_TEXT,        PGARRAY_TEXT,        PGARRAY_TEXT,        PGARRAY_TEXT,
+    PGARRAY_BOOL,        PGARRAY_FLOAT8,      PGARRAY_BOOL,        PGARRAY_BOOL,
+    PGARRAY_BOOL,        PGARRAY_JSONB,       PGARRAY_INT8,        PGARRAY_TIMESTAMPTZ,
+    PGARRAY_TIMESTAMPTZ, PGARRAY_TIMESTAMPTZ, PGARRAY_TIMESTAMPTZ, PGARRAY_INT2,
+    PGARRAY_TEXT,        PGARRAY_FLOAT8,      PGARRAY_JSONB,       PGARRAY_FLOAT8,
+    PGARRAY_FLOAT8,      PGARRAY_TEXT,
+};
+
+static void
+contact_columns(struct pgarray *col, const struct contact_row *r)
+{
+	pgarray_text(&col[C_ID], r->contact_id);
+	pgarray_text(&col[C_ACCOUNT], r->account);
+	pgarray_text(&col[C_OWNER], r->owner);
+	pgarray_text(&col[C_SEGMENT], r->segment);
+	pgarray_bool(&col[C_HOLDOUT], r->holdout);
+	if (r->holdout)
+		pgarray_float8(&col[C_HOLDOUT_KEY], r->holdout_key);
+	else
+		pgarray_null(&col[C_HOLDOUT_KEY]);
+	pgarray_bool(&col[C_CONSENT], r->consent);
+	pgarray_bool(&col[C_BOUNCED], r->bounced);
+	pgarray_bool(&col[C_UNSUBSCRIBED], r->unsubscribed);
+	pgarray_json(&col[C_STATE], r->state);
+	pgarray_int8(&col[C_APPLIED], r->events_applied);
+	pgarray_time(&col[C_FIRST_SEEN], r->first_seen_us);
+	pgarray_time(&col[C_LAST_EVENT], r->last_event_us);
+	pgarray_time(&col[C_LAST_ACTIVITY], r->last_activity_us);
+	pgarray_time(&col[C_CONVERTED], r->converted_us);
+	pgarray_int2(&col[C_SCORE], r->score);
+	pgarray_char(&col[C_TIER], r->tier);
+	pgarray_float8(&col[C_PROBABILITY], r->probability);
+	pgarray_json(&col[C_REASONS], r->reasons);
+	pgarray_float8(&col[C_FIT], r->fit);
+	pgarray_float8(&col[C_ENGAGEMENT], r->engagement);
+	pgarray_text(&col[C_MODEL], r->model_version);
+}
+
+/* The dirty rows that are (want_new) or are not yet in the table, as column arrays. */
+static size_t
+contact_arrays(struct pgarray *col, const struct contact_row *rows, size_t n, int want_new)
+{
+	size_t count = 0;
+
+	for (int c = 0; c < C_COUNT; c++)
+		pgarray_init(&col[c], contact_types[c]);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].dirty && rows[i].is_new == want_new) {
+			contact_columns(col, &rows[i]);
+			count++;
+		}
+	return count;
+}
+
+static void
+free_arrays(struct pgarray *col, int n)
+{
+	for (int c = 0; c < n; c++)
+		pgarray_free(&col[c]);
+}
+
+static int
+update_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct ls_err *err)
+{
+	struct pgarray col[C_COUNT];
+	PGresult *res;
+
+	if (contact_arrays(col, rows, n, 0) == 0) {
+		free_arrays(col, C_COUNT);
+		return 0;
+	}
+	res = exec_arrays(
 	    conn,
 	    "UPDATE contacts c SET account = x.account, owner = x.owner, segment = x.segment, "
 	    "holdout = x.holdout, holdout_key = x.holdout_key, consent = x.consent, "
@@ -322,73 +391,103 @@ store_update_contacts(PGconn *conn, const struct contact_row *rows, size_t n, st
 	    "converted_at = x.converted_at, score = x.score, tier = x.tier, "
 	    "probability = x.probability, reasons = x.reasons, fit = x.fit, "
 	    "engagement = x.engagement, model_version = x.model_version, scored_at = now(), "
-	    "updated_at = now() FROM jsonb_to_recordset($1::jsonb) AS x(contact_id text, "
-	    "account text, owner text, segment text, holdout boolean, "
-	    "holdout_key double precision, consent boolean, "
-	    "bounced boolean, "
-	    "unsubscribed boolean, "
-	    "state jsonb, events_applied bigint, first_seen timestamptz, "
-	    "last_event_at timestamptz, last_activity_at timestamptz, converted_at timestamptz, "
-	    "score smallint, tier char(1), probability double precision, reasons jsonb, "
-	    "fit double precision, engagement double precision, model_version text) "
-	    "WHERE c.contact_id = x.contact_id",
-	    doc, "updating contacts", err);
-	json_decref(doc);
-	return rc;
+	    "updated_at = now() FROM " CONTACT_UNNEST " WHERE c.contact_id = x.contact_id",
+	    col, C_COUNT, PGRES_COMMAND_OK, "updating contacts", err);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
 }
 
-static json_t *
-tier_json(char tier)
+/* New contacts are inserted whole. Another writer (a second daemon) may have created one
+ * since this batch looked: then nothing here is stale yet, but the batch must be redone
+ * on top of that row, so it fails as a serialization conflict and is retried whole. */
+static int
+insert_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct ls_err *err)
 {
-	char s[2] = {tier, '\0'};
+	struct pgarray col[C_COUNT];
+	size_t count = contact_arrays(col, rows, n, 1);
+	PGresult *res;
+	long inserted;
 
-	return tier ? json_string(s) : json_null();
+	if (count == 0) {
+		free_arrays(col, C_COUNT);
+		return 0;
+	}
+	res = exec_arrays(conn,
+	                  "INSERT INTO contacts (" CONTACT_COLUMNS ", scored_at, updated_at) "
+	                  "SELECT *, now(), now() FROM " CONTACT_UNNEST
+	                  " ON CONFLICT (contact_id) DO NOTHING",
+	                  col, C_COUNT, PGRES_COMMAND_OK, "creating contacts", err);
+	if (res == NULL)
+		return -1;
+	inserted = atol(PQcmdTuples(res));
+	PQclear(res);
+	if (inserted != (long)count) {
+		db_note_conflict();
+		return ls_err_set(err,
+		                  "creating contacts: %zu of them were created meanwhile by "
+		                  "another writer",
+		                  count - (size_t)inserted);
+	}
+	return 0;
+}
+
+int
+store_write_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct ls_err *err)
+{
+	if (update_contacts(conn, rows, n, err) < 0)
+		return -1;
+	return insert_contacts(conn, rows, n, err);
 }
 
 int
 store_insert_score_changes(PGconn *conn, const struct score_change *changes, size_t n,
-			   struct ls_err *err)
+                           struct ls_err *err)
 {
-	json_t *doc;
-	int rc;
+	struct pgarray col[10];
+	static const uint32_t types[10] = {PGARRAY_TEXT, PGARRAY_INT2,   PGARRAY_INT2, PGARRAY_TEXT,
+	                                   PGARRAY_TEXT, PGARRAY_FLOAT8, PGARRAY_TEXT, PGARRAY_TEXT,
+	                                   PGARRAY_TEXT, PGARRAY_JSONB};
+	PGresult *res;
 
 	if (n == 0)
 		return 0;
-	doc = json_array();
-	if (doc == NULL)
-		return ls_err_set(err, "out of memory");
+	for (int c = 0; c < 10; c++)
+		pgarray_init(&col[c], types[c]);
 	for (size_t i = 0; i < n; i++) {
-		const struct score_change *c = &changes[i];
-		json_t *rec = json_pack(
-		    "{s:s, s:i, s:o, s:o, s:o, s:f, s:s, s:s?, s:s?, s:O?}", "contact_id",
-		    c->contact_id, "score", c->score, "previous_score",
-		    c->previous_score < 0 ? json_null() : json_integer(c->previous_score), "tier",
-		    tier_json(c->tier), "previous_tier", tier_json(c->previous_tier), "probability",
-		    c->probability, "model_version", c->model_version, "event_source",
-		    c->event_source, "event_id", c->event_id, "reasons", c->reasons);
+		const struct score_change *sc = &changes[i];
 
-		if (json_array_append_new(doc, rec) < 0) {
-			json_decref(doc);
-			return ls_err_set(err, "out of memory");
-		}
+		pgarray_text(&col[0], sc->contact_id);
+		pgarray_int2(&col[1], sc->score);
+		if (sc->previous_score < 0)
+			pgarray_null(&col[2]);
+		else
+			pgarray_int2(&col[2], sc->previous_score);
+		pgarray_char(&col[3], sc->tier);
+		pgarray_char(&col[4], sc->previous_tier);
+		pgarray_float8(&col[5], sc->probability);
+		pgarray_text(&col[6], sc->model_version);
+		pgarray_text(&col[7], sc->event_source);
+		pgarray_text(&col[8], sc->event_id);
+		pgarray_json(&col[9], sc->reasons);
 	}
-	rc = exec_json_command(
+	res = exec_arrays(
 	    conn,
-	    "INSERT INTO score_changes (contact_id, score, previous_score, tier, previous_tier, "
-	    "probability, model_version, event_source, event_id, reasons) "
-	    "SELECT contact_id, score, previous_score, tier, previous_tier, probability, "
-	    "model_version, event_source, event_id, reasons FROM jsonb_to_recordset($1::jsonb) AS "
-	    "x(contact_id text, score smallint, previous_score smallint, tier char(1), "
-	    "previous_tier char(1), probability double precision, model_version text, "
-	    "event_source text, event_id text, reasons jsonb)",
-	    doc, "recording score changes", err);
-	json_decref(doc);
-	return rc;
+	    "INSERT INTO score_changes (contact_id, score, previous_score, tier, "
+	    "previous_tier, probability, model_version, event_source, event_id, reasons) "
+	    "SELECT * FROM unnest($1::text[], $2::int2[], $3::int2[], $4::text[], "
+	    "$5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::jsonb[])",
+	    col, 10, PGRES_COMMAND_OK, "recording score changes", err);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
 }
 
 int
 store_insert_dead_letters(PGconn *conn, const struct dead_letter *dead, size_t n,
-			  struct ls_err *err)
+                          struct ls_err *err)
 {
 	/* Raw bytes go as binary parameters: they may be anything. One statement per
 	 * letter is fine, dead letters are the exception. */
@@ -396,17 +495,17 @@ store_insert_dead_letters(PGconn *conn, const struct dead_letter *dead, size_t n
 		const struct dead_letter *d = &dead[i];
 		char orig[24];
 		const char *params[7] = {d->transport, d->reason, d->source, d->id,
-					 d->subject, d->raw, orig};
+		                         d->subject,   d->raw,    orig};
 		int lengths[7] = {0, 0, 0, 0, 0, (int)d->raw_len, 0};
 		int formats[7] = {0, 0, 0, 0, 0, 1, 0};
 		PGresult *res;
 
 		snprintf(orig, sizeof(orig), "%zu", d->orig_len);
 		res = PQexecParams(conn,
-				   "INSERT INTO dead_letters (transport, reason, event_source, "
-				   "event_id, contact_id, raw, raw_bytes) "
-				   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-				   7, NULL, params, lengths, formats, 0);
+		                   "INSERT INTO dead_letters (transport, reason, event_source, "
+		                   "event_id, contact_id, raw, raw_bytes) "
+		                   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		                   7, NULL, params, lengths, formats, 0);
 		if (db_result_check(res, PGRES_COMMAND_OK, "recording a dead letter", err) < 0)
 			return -1;
 		PQclear(res);
@@ -426,7 +525,7 @@ store_forget(PGconn *conn, const char *contact_id, long *removed, struct ls_err 
 
 		/* Table names come from our own constant list, never from input. */
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE contact_id = $1",
-			 store_contact_tables[i]);
+		         store_contact_tables[i]);
 		res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
 		if (db_result_check(res, PGRES_COMMAND_OK, "forgetting a contact", err) < 0)
 			return -1;
