@@ -1,4 +1,5 @@
-/* apply.c: the batch transaction: contacts locked in id order, events deduped, features and scores updated. */
+/* apply.c: the batch transaction: contacts locked in id order, events deduped, features and scores
+ * updated. */
 #include "apply.h"
 
 #include <stdlib.h>
@@ -10,8 +11,8 @@
 #include "snapshots.h"
 #include "store.h"
 
-/* Sorting context: qsort has none, and a batch is applied by one thread. */
-static const struct batch *sort_batch;
+/* Sorting context: qsort has none; each writer thread sorts its own batch. */
+static _Thread_local const struct batch *sort_batch;
 
 static int
 cmp_key(const void *a, const void *b)
@@ -109,7 +110,7 @@ reasons_json(const struct score *s)
 
 	for (size_t i = 0; arr != NULL && i < s->nreasons; i++) {
 		json_t *r = json_pack("{s:s, s:f}", "feature", s->reasons[i].feature, "effect",
-				      s->reasons[i].effect);
+		                      s->reasons[i].effect);
 
 		if (r == NULL || json_array_append_new(arr, r) < 0) {
 			json_decref(arr);
@@ -121,7 +122,7 @@ reasons_json(const struct score *s)
 
 static int
 push_pub(struct apply_result *out, const struct contact_row *row, const struct score *s,
-	 int prev_score, char prev_tier, const struct event *ev)
+         int prev_score, char prev_tier, const struct event *ev)
 {
 	struct score_pub *p;
 	struct score_pub *pubs = realloc(out->pubs, (out->npubs + 1) * sizeof(*pubs));
@@ -147,7 +148,7 @@ push_pub(struct apply_result *out, const struct contact_row *row, const struct s
 }
 
 struct contact_work {
-	size_t *idx;	/* the contact's new events, by time */
+	size_t *idx; /* the contact's new events, by time */
 	size_t n;
 };
 
@@ -167,20 +168,24 @@ note_outcome(struct outcome_list *ol, const struct contact_row *row, const struc
 
 	/* Ingest has checked the outcome and minutes (event_rules.c). */
 	ol->items[ol->n++] = (struct outcome_row){
-		row->contact_id,     ev->source,
-		ev->id,		     json_is_string(sdr) ? json_string_value(sdr) : NULL,
-		ev->time_us,	     json_string_value(outcome),
-		json_is_number(minutes) ? json_number_value(minutes) : 0,
-		row->holdout,	     row->score,
-		row->tier,
+	    row->contact_id,
+	    ev->source,
+	    ev->id,
+	    json_is_string(sdr) ? json_string_value(sdr) : NULL,
+	    ev->time_us,
+	    json_string_value(outcome),
+	    json_is_number(minutes) ? json_number_value(minutes) : 0,
+	    row->holdout,
+	    row->score,
+	    row->tier,
 	};
 }
 
 static int
 update_contact(struct batch *b, const struct scorer *sc, struct contact_row *row,
-	       struct contact_work *w, const struct apply_opts *opts, int64_t as_of,
-	       struct apply_result *out, struct score_change *change, int *changed,
-	       struct snapshot_list *snaps, struct outcome_list *outcomes, struct ls_err *err)
+               struct contact_work *w, const struct apply_opts *opts, int64_t as_of,
+               struct apply_result *out, struct score_change *change, int *changed,
+               struct snapshot_list *snaps, struct outcome_list *outcomes, struct ls_err *err)
 {
 	int delta = opts->publish_delta;
 	const struct featspec *spec = sc->spec;
@@ -249,9 +254,9 @@ update_contact(struct batch *b, const struct scorer *sc, struct contact_row *row
 		return 0;
 	if (push_pub(out, row, &s, prev_score, prev_tier, last) < 0)
 		return ls_err_set(err, "out of memory");
-	*change = (struct score_change){row->contact_id, s.score, prev_score, s.tier, prev_tier,
-					s.probability, row->model_version, last->source, last->id,
-					row->reasons};
+	*change = (struct score_change){
+	    row->contact_id,    s.score,      prev_score, s.tier,      prev_tier, s.probability,
+	    row->model_version, last->source, last->id,   row->reasons};
 	*changed = 1;
 	return 0;
 oom:
@@ -283,12 +288,12 @@ apply_forget(PGconn *conn, struct batch *b, struct apply_result *out, struct ls_
 
 /* State shared by the steps of one batch; freed in one place. */
 struct apply_ctx {
-	size_t *order;		 /* events by dedupe key */
-	char **ids;		 /* distinct contacts, sorted */
+	size_t *order; /* events by dedupe key */
+	char **ids;    /* distinct contacts, sorted */
 	size_t nids;
 	struct contact_row *rows;
 	struct contact_work *work;
-	struct event **uniq;	 /* distinct events, for the ledger */
+	struct event **uniq; /* distinct events, for the ledger */
 	size_t *uniq_idx;
 	size_t nuniq;
 	unsigned char *is_new;
@@ -391,7 +396,7 @@ ctx_group(struct apply_ctx *c, struct batch *b, struct apply_result *out)
 
 static int
 apply_events(PGconn *conn, struct batch *b, const struct scorer *sc, const struct apply_opts *opts,
-	     int64_t as_of, struct apply_result *out, struct ls_err *err)
+             int64_t as_of, struct apply_result *out, struct ls_err *err)
 {
 	struct apply_ctx c = {0};
 	int rc = -1;
@@ -417,7 +422,8 @@ apply_events(PGconn *conn, struct batch *b, const struct scorer *sc, const struc
 		if (c.work[i].n == 0)
 			continue;
 		if (update_contact(b, sc, &c.rows[i], &c.work[i], opts, as_of, out,
-				   &c.changes[c.nchanges], &changed, &c.snaps, &c.outcomes, err) < 0)
+		                   &c.changes[c.nchanges], &changed, &c.snaps, &c.outcomes,
+		                   err) < 0)
 			goto out;
 		c.nchanges += (size_t)changed;
 	}
@@ -434,7 +440,7 @@ out:
 
 int
 apply_batch(PGconn *conn, struct batch *b, const struct scorer *sc, const struct apply_opts *opts,
-	    int64_t as_of_us, struct apply_result *out, struct ls_err *err)
+            int64_t as_of_us, struct apply_result *out, struct ls_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (store_begin(conn, err) < 0)

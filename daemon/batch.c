@@ -7,7 +7,11 @@
 struct batch *
 batch_new(void)
 {
-	return calloc(1, sizeof(struct batch));
+	struct batch *b = calloc(1, sizeof(struct batch));
+
+	if (b != NULL)
+		b->part = -1;
+	return b;
 }
 
 static int
@@ -55,8 +59,8 @@ dup_or_null(const char *s)
 
 int
 batch_add_dead(struct batch *b, const char *transport, const char *reason, const char *raw,
-	       size_t raw_len, size_t keep, const char *source, const char *id,
-	       const char *subject, struct ack *ack)
+               size_t raw_len, size_t keep, const char *source, const char *id, const char *subject,
+               struct ack *ack)
 {
 	struct dead_letter *d;
 	size_t n = raw_len < keep ? raw_len : keep;
@@ -98,7 +102,7 @@ batch_split(struct batch *b, size_t from_event, size_t from_dead)
 		return NULL;
 	for (size_t i = from_event; i < b->nevents; i++) {
 		if (grow((void **)&nb->events, &nb->cap_events, nb->nevents + 1,
-			 sizeof(*nb->events)) < 0)
+		         sizeof(*nb->events)) < 0)
 			goto fail;
 		nb->events[nb->nevents++] = b->events[i];
 	}
@@ -111,6 +115,7 @@ batch_split(struct batch *b, size_t from_event, size_t from_dead)
 	b->ndead = from_dead < b->ndead ? from_dead : b->ndead;
 	nb->opened_us = b->opened_us;
 	nb->barrier = b->barrier;
+	nb->part = b->part;
 	return nb;
 fail:
 	/* Nothing moved for good: the members still belong to b. */
@@ -118,6 +123,16 @@ fail:
 	nb->ndead = 0;
 	batch_free(nb);
 	return NULL;
+}
+
+size_t
+batch_part_of(const char *contact_id, size_t nparts)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)contact_id; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return nparts > 1 ? (size_t)(h % nparts) : 0;
 }
 
 void

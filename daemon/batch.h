@@ -13,17 +13,17 @@ enum item_status { ITEM_PENDING, ITEM_APPLIED, ITEM_DUPLICATE };
 
 struct batch_event {
 	struct event ev;
-	struct ack *ack;	/* NULL for best-effort transports (PULL, SUB) */
-	size_t index;		/* member index in its message, for the ack */
+	struct ack *ack; /* NULL for best-effort transports (PULL, SUB) */
+	size_t index;    /* member index in its message, for the ack */
 	enum item_status status;
 };
 
 struct dead_letter {
-	const char *transport;	/* static string: "pull", "router", "sub", "http" */
+	const char *transport; /* static string: "pull", "router", "sub", "http" */
 	char reason[160];
-	char *raw;		/* bounded copy of the bytes */
+	char *raw; /* bounded copy of the bytes */
 	size_t raw_len;
-	size_t orig_len;	/* the full size that arrived */
+	size_t orig_len;             /* the full size that arrived */
 	char *source, *id, *subject; /* when known, else NULL */
 	struct ack *ack;
 };
@@ -33,9 +33,10 @@ struct batch {
 	size_t nevents, cap_events;
 	struct dead_letter *dead;
 	size_t ndead, cap_dead;
-	int64_t opened_us;	/* monotonic time the first member arrived */
-	int barrier;		/* holds a contact.forgotten: applied alone */
-	struct batch *next;	/* in the queue of sealed batches */
+	int64_t opened_us;  /* monotonic time the first member arrived */
+	int barrier;        /* holds a contact.forgotten: applied alone */
+	int part;           /* contact partition (batch_partition); -1: not partitioned */
+	struct batch *next; /* in the queue of sealed batches */
 };
 
 struct batch *batch_new(void);
@@ -43,12 +44,15 @@ struct batch *batch_new(void);
 int batch_add_event(struct batch *b, struct event *ev, struct ack *ack, size_t index) LS_MUST_CHECK;
 /* Copies at most keep bytes of raw. */
 int batch_add_dead(struct batch *b, const char *transport, const char *reason, const char *raw,
-		   size_t raw_len, size_t keep, const char *source, const char *id,
-		   const char *subject, struct ack *ack) LS_MUST_CHECK;
+                   size_t raw_len, size_t keep, const char *source, const char *id,
+                   const char *subject, struct ack *ack) LS_MUST_CHECK;
 size_t batch_size(const struct batch *b);
 /* Moves the members from index `from` on into a new batch (for splitting a
  * batch the database refused). NULL on out of memory. */
 struct batch *batch_split(struct batch *b, size_t from_event, size_t from_dead);
+/* The partition of a contact id among nparts: stable, so that a contact's events always
+ * go to the same writer, one batch after the other. */
+size_t batch_part_of(const char *contact_id, size_t nparts);
 void batch_free(struct batch *b);
 
 #endif

@@ -57,6 +57,9 @@ static const struct config_key keys[] = {
             RELOAD, "Longest a statement may run, in milliseconds; 0: no limit."),
     KEY_INT("database", "reconnect_max_ms", database_reconnect_max_ms, "30000", 100, 600000, RELOAD,
             "Longest wait between reconnection attempts (backoff), in milliseconds."),
+    KEY_INT(
+        "database", "writers", database_writers, "2", 1, 16, RESTART,
+        "Batches applied at once, each on its own connection: one computes while another waits."),
 
     KEY_LIST("ingest", "pull", ingest_pull, "tcp://127.0.0.1:5571", RESTART,
              "Endpoints to bind a PULL socket on (best-effort ingest from PUSH)."),
@@ -153,8 +156,9 @@ static const struct config_key keys[] = {
     KEY_INT("retention", "interval", retention_interval, "60", 1, 86400, RELOAD,
             "Seconds between retention passes."),
 
-    KEY_DOUBLE("roi", "holdout_percent", roi_holdout_percent, "10", 0, 50, RELOAD,
-               "Share of new contacts (stable hash of the id) whose queue position ignores the score."),
+    KEY_DOUBLE(
+        "roi", "holdout_percent", roi_holdout_percent, "10", 0, 50, RELOAD,
+        "Share of new contacts (stable hash of the id) whose queue position ignores the score."),
     KEY_INT("roi", "publish_interval", roi_publish_interval, "300", 1, 86400, RELOAD,
             "Seconds between roi messages on the PUB socket (and daily roll-ups)."),
     KEY_ENUM("roi", "window", roi_window, "week", "day|week|month", RELOAD,

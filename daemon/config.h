@@ -46,6 +46,7 @@ struct config {
 	char *database_dsn;
 	long database_statement_timeout_ms;
 	long database_reconnect_max_ms;
+	long database_writers;
 
 	char **ingest_pull;
 	size_t ningest_pull;

@@ -26,7 +26,7 @@
 #include "zsock.h"
 
 #define CLOCK_SKEW_US (5LL * 60 * 1000000) /* how far past now an event may move the clock */
-#define READS_PER_WAKEUP 256		  /* messages per socket per loop turn */
+#define READS_PER_WAKEUP 256               /* messages per socket per loop turn */
 #define DRAIN_DEADLINE_US (20LL * 1000000) /* SIGTERM: how long to keep retrying the database */
 
 static int64_t
@@ -45,6 +45,20 @@ wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The writer of a batch's partition. */
+static size_t
+part_writer(const struct server *s, const struct batch *b)
+{
+	return b->part < 0 ? 0 : (size_t)b->part % s->writers.n;
+}
+
+/* Members taken in and not yet committed: queued, or with a writer. */
+static size_t
+held(const struct server *s)
+{
+	return s->batcher.pending + s->inflight;
 }
 
 static void
@@ -119,12 +133,12 @@ connect_sub(struct server *s)
 		goto fail;
 	for (size_t i = 0; i < s->cfg->ningest_subscribe; i++)
 		if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, s->cfg->ingest_subscribe[i],
-				   strlen(s->cfg->ingest_subscribe[i])) < 0)
+		                   strlen(s->cfg->ingest_subscribe[i])) < 0)
 			goto fail;
 	for (size_t i = 0; i < s->cfg->ningest_sub; i++)
 		if (zmq_connect(sock, s->cfg->ingest_sub[i]) < 0) {
 			log_error("ingest.sub: cannot connect %s: %s", s->cfg->ingest_sub[i],
-				  zmq_strerror(zmq_errno()));
+			          zmq_strerror(zmq_errno()));
 			zmq_close(sock);
 			return NULL;
 		}
@@ -162,8 +176,7 @@ db_lost(struct server *s, const char *why)
 {
 	int64_t max = s->cfg->database_reconnect_max_ms;
 
-	log_warnx("database unavailable (%s); holding %zu members, retrying", why,
-		  s->batcher.pending);
+	log_warnx("database unavailable (%s); holding %zu members, retrying", why, held(s));
 	if (s->conn != NULL)
 		PQfinish(s->conn);
 	s->conn = NULL;
@@ -213,8 +226,8 @@ publish_model(struct server *s)
 {
 	const json_t *manifest = model_manifest(s->scorer->model);
 	json_t *msg = json_pack("{s:s, s:s, s:O?}", "version", model_version(s->scorer->model),
-				"kind", model_kind(s->scorer->model), "metrics",
-				manifest ? json_object_get(manifest, "metrics") : NULL);
+	                        "kind", model_kind(s->scorer->model), "metrics",
+	                        manifest ? json_object_get(manifest, "metrics") : NULL);
 
 	if (msg != NULL) {
 		publisher_send(&s->pub, "model", msg);
@@ -243,7 +256,8 @@ load_scorer(struct server *s, int announce)
 		/* At start there is no model to keep: rather than refuse events, the starter
 		 * model scores until the registry names a bundle that loads. */
 		log_error("model %s: %s; the starter model scores until a model that loads is "
-			  "promoted", version, err.msg);
+		          "promoted",
+		          version, err.msg);
 		free(path);
 		path = NULL;
 		sc = scorer_load(s->cfg->features_spec, NULL, (size_t)s->cfg->score_reasons, &err);
@@ -263,7 +277,7 @@ load_scorer(struct server *s, int announce)
 	free(version);
 	metrics_set_model(model_version(sc->model), model_kind(sc->model));
 	log_info("model %s (%s) in force%s", model_version(sc->model), model_kind(sc->model),
-		 path ? "" : ": no trained model is active, the starter model scores");
+	         path ? "" : ": no trained model is active, the starter model scores");
 	if (announce)
 		publish_model(s);
 	return 0;
@@ -313,8 +327,8 @@ start_api(struct server *s)
 
 	if (s->cfg->api_http[0] == '\0' && s->cfg->napi_rep == 0)
 		return 0;
-	s->api_router = zsock_bind_all(s->zctx, ZMQ_ROUTER, inproc, 1, (int)s->cfg->ingest_rcvhwm,
-				       &err);
+	s->api_router =
+	    zsock_bind_all(s->zctx, ZMQ_ROUTER, inproc, 1, (int)s->cfg->ingest_rcvhwm, &err);
 	if (s->api_router == NULL) {
 		log_error("api: %s", err.msg);
 		return -1;
@@ -334,6 +348,7 @@ server_init(struct server *s, const char *config_path)
 
 	memset(s, 0, sizeof(*s));
 	s->sigfd = -1;
+	s->writers.efd = -1;
 	s->config_path = strdup(config_path);
 	s->cfg = config_load(config_path, &err);
 	if (s->config_path == NULL || s->cfg == NULL) {
@@ -355,18 +370,24 @@ server_init(struct server *s, const char *config_path)
 	}
 	s->pull = bind_input(s, ZMQ_PULL, s->cfg->ingest_pull, s->cfg->ningest_pull, "ingest.pull");
 	s->router = bind_input(s, ZMQ_ROUTER, s->cfg->ingest_router, s->cfg->ningest_router,
-			       "ingest.router");
+	                       "ingest.router");
 	s->sub = s->cfg->ningest_sub ? connect_sub(s) : NULL;
 	if ((s->cfg->ningest_pull && !s->pull) || (s->cfg->ningest_router && !s->router) ||
 	    (s->cfg->ningest_sub && !s->sub))
 		return -1;
 	if (publisher_open(&s->pub, s->zctx, s->cfg->publish_pub, s->cfg->npublish_pub,
-			   (int)s->cfg->publish_sndhwm, &err) < 0) {
+	                   (int)s->cfg->publish_sndhwm, &err) < 0) {
 		log_error("publish.pub: %s", err.msg);
 		return -1;
 	}
 	if (db_open(s) < 0 || load_scorer(s, 0) < 0)
 		return -1;
+	batcher_set_parts(&s->batcher, (size_t)s->cfg->database_writers);
+	if (writers_start(&s->writers, (size_t)s->cfg->database_writers, s->cfg->database_dsn,
+	                  s->cfg->database_statement_timeout_ms, &err) < 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
 	if (start_api(s) < 0 || write_endpoints(s) < 0)
 		return -1;
 	sd_notify(0, "READY=1\nSTATUS=taking events");
@@ -397,7 +418,7 @@ reload(struct server *s)
 		apply_config(s);
 		log_info("configuration reloaded");
 	}
-	(void)load_scorer(s, 1);
+	s->scorer_wanted = 1;
 	sd_notify(0, "READY=1");
 }
 
@@ -410,7 +431,8 @@ handle_signals(struct server *s)
 		if (si.ssi_signo == SIGHUP) {
 			s->reload_wanted = 1;
 		} else if (!s->stopping) {
-			log_info("signal %u: stopping intake, committing what is held", si.ssi_signo);
+			log_info("signal %u: stopping intake, committing what is held",
+			         si.ssi_signo);
 			sd_notify(0, "STOPPING=1");
 			s->stopping = 1;
 			api_set_stopping(s->api);
@@ -435,7 +457,18 @@ handle_notifies(struct server *s)
 		PQfreemem(n);
 	}
 	if (models)
-		(void)load_scorer(s, 1);
+		s->scorer_wanted = 1;
+}
+
+/* The writers hold the scorer while they apply a batch: it is swapped only when they are
+ * idle, and no batch is handed out while a swap is waiting. */
+static void
+swap_scorer_when_idle(struct server *s)
+{
+	if (!s->scorer_wanted || writers_busy(&s->writers) > 0)
+		return;
+	s->scorer_wanted = 0;
+	(void)load_scorer(s, 1);
 }
 
 static void
@@ -462,8 +495,8 @@ finish_batch(struct server *s, struct batch *b, struct apply_result *res)
 	publisher_scores(&s->pub, res, model_version(s->scorer->model), s->cfg->publish_hot);
 	for (size_t i = 0; i < b->nevents; i++) {
 		metrics_event(b->events[i].ev.type, b->events[i].status == ITEM_DUPLICATE
-							? METRICS_DUPLICATE
-							: METRICS_APPLIED);
+		                                        ? METRICS_DUPLICATE
+		                                        : METRICS_APPLIED);
 		ack_member(b->events[i].ack, b->events[i].status, s);
 	}
 	for (size_t i = 0; i < b->ndead; i++)
@@ -509,7 +542,7 @@ event_to_dead(struct batch *b, const char *why, size_t keep)
 		return -1;
 	}
 	rc = batch_add_dead(b, "db", reason, raw, strlen(raw), keep, be->ev.source, be->ev.id,
-			    be->ev.subject, be->ack);
+	                    be->ev.subject, be->ack);
 	free(raw);
 	if (rc < 0)
 		return -1;
@@ -563,7 +596,7 @@ advance_clock(struct server *s, const struct batch *b)
 /* A timeout, deadlock or lock wait: nothing is wrong with the batch, so it waits whole
  * (with backoff, up to database.reconnect_max_ms) rather than being split. */
 static void
-flush_later(struct server *s, struct batch *b, const char *why)
+flush_later(struct server *s, struct batch *b, const char *sqlstate, const char *why)
 {
 	int64_t max = s->cfg->database_reconnect_max_ms;
 
@@ -574,46 +607,133 @@ flush_later(struct server *s, struct batch *b, const char *why)
 	s->flush_retry_at_us = mono_us() + s->flush_backoff_ms * 1000;
 	metrics_batch_retried();
 	log_warnx("batch of %zu will be retried in %lld ms (SQLSTATE %s): %s", batch_size(b),
-		  (long long)s->flush_backoff_ms, db_last_sqlstate(), why);
+	          (long long)s->flush_backoff_ms, sqlstate, why);
 }
 
-/* Commits sealed batches while the database is there. */
+/* What came of a batch a writer applied: acknowledged and published, or back in the queue. */
+static void
+batch_done(struct server *s, struct writer_job *job)
+{
+	struct batch *b = job->batch;
+
+	s->inflight -= batch_size(b);
+	if (b->barrier)
+		s->barrier_inflight = 0;
+	if (job->rc == 0) {
+		log_debug("batch of %zu committed in %lld us", batch_size(b),
+		          (long long)job->took_us);
+		metrics_batch(batch_size(b), job->took_us);
+		finish_batch(s, b, &job->res);
+		apply_result_clear(&job->res);
+		s->flush_backoff_ms = 0;
+		return;
+	}
+	if (job->lost) {
+		batcher_push_front(&s->batcher, b);
+		if (s->conn != NULL)
+			db_lost(s, job->err.msg);
+		return;
+	}
+	if (db_sqlstate_transient(job->sqlstate)) {
+		flush_later(s, b, job->sqlstate, job->err.msg);
+		return;
+	}
+	log_warnx("batch of %zu refused: %s", batch_size(b), job->err.msg);
+	isolate_failure(s, b, job->err.msg);
+}
+
+static void
+collect(struct server *s)
+{
+	struct writer_job job;
+
+	while (writers_take_done(&s->writers, &job))
+		batch_done(s, &job);
+}
+
+/* Partitions with a sealed batch waiting, as a bit mask. */
+static uint32_t
+queued_parts(const struct server *s)
+{
+	uint32_t mask = 0;
+
+	for (const struct batch *b = s->batcher.head; b != NULL; b = b->next)
+		mask |= 1u << part_writer(s, b);
+	return mask;
+}
+
+/* Partition k's open batch is sealed by age only when writer k could take it at once:
+ * while the writer is busy the batch keeps growing (up to batch.max_events), so a loaded
+ * daemon writes big batches and an idle one answers within batch.max_latency_ms. */
+static void
+seal_by_age(struct server *s)
+{
+	uint32_t waiting;
+
+	if (s->stopping) {
+		batcher_seal(&s->batcher, mono_us(), -1);
+		return;
+	}
+	waiting = queued_parts(s);
+	for (size_t k = 0; k < s->writers.n; k++)
+		if (!(waiting & (1u << k)) && writers_idle(&s->writers, k))
+			batcher_seal_part(&s->batcher, k, mono_us(),
+			                  s->cfg->batch_max_latency_ms * 1000);
+}
+
+/* Takes b (after prev) from the queue and hands it to an idle writer. */
+static void
+dispatch(struct server *s, struct batch *prev, struct batch *b, size_t writer)
+{
+	struct writer_job job = {0};
+
+	batcher_take(&s->batcher, prev, b);
+	advance_clock(s, b);
+	job.batch = b;
+	job.scorer = s->scorer;
+	job.opts =
+	    (struct apply_opts){(int)s->cfg->score_publish_delta, s->cfg->roi_holdout_percent};
+	job.as_of_us = s->clock_us;
+	if (writers_submit(&s->writers, writer, &job) < 0) {
+		/* Only this thread hands out jobs, and the writer was idle: not reached. */
+		batcher_push_front(&s->batcher, b);
+		return;
+	}
+	s->inflight += batch_size(b);
+	s->barrier_inflight = b->barrier;
+}
+
+/* Hands sealed batches to idle writers while the database is there: partition k's to
+ * writer k, in queue order, so a contact's batches are applied one after the other and the
+ * writers never wait on each other's row locks. A forget batch waits for every writer to be
+ * idle and runs alone. */
 static void
 flush(struct server *s)
 {
-	struct batch *b;
+	struct batch *prev = NULL, *b;
+	uint32_t blocked = 0; /* partitions with an earlier batch still queued */
 
 	if (mono_us() < s->flush_retry_at_us)
 		return;
-	while (s->conn != NULL && (b = batcher_pop(&s->batcher)) != NULL) {
-		struct apply_opts opts = {(int)s->cfg->score_publish_delta,
-					  s->cfg->roi_holdout_percent};
-		struct apply_result res;
-		struct ls_err err;
-		int64_t t0 = mono_us();
+	b = s->batcher.head;
+	while (s->conn != NULL && !s->scorer_wanted && !s->barrier_inflight && b != NULL) {
+		struct batch *next = b->next;
+		size_t k = part_writer(s, b);
 
-		advance_clock(s, b);
-		if (apply_batch(s->conn, b, s->scorer, &opts, s->clock_us, &res, &err) == 0) {
-			log_debug("batch of %zu committed in %lld us", batch_size(b),
-				  (long long)(mono_us() - t0));
-			metrics_batch(batch_size(b), mono_us() - t0);
-			finish_batch(s, b, &res);
-			apply_result_clear(&res);
+		if (b->barrier) {
+			if (prev == NULL && writers_busy(&s->writers) == 0)
+				dispatch(s, NULL, b, 0);
+			return; /* nothing passes a forget */
+		}
+		if (!(blocked & (1u << k)) && writers_idle(&s->writers, k)) {
+			dispatch(s, prev, b, k);
+			b = next; /* prev stays: b left the queue */
 			continue;
 		}
-		if (db_connection_lost(s->conn)) {
-			batcher_push_front(&s->batcher, b);
-			db_lost(s, err.msg);
-			return;
-		}
-		if (db_sqlstate_transient(db_last_sqlstate())) {
-			flush_later(s, b, err.msg);
-			return;
-		}
-		log_warnx("batch of %zu refused: %s", batch_size(b), err.msg);
-		isolate_failure(s, b, err.msg);
+		blocked |= 1u << k;
+		prev = b;
+		b = next;
 	}
-	s->flush_backoff_ms = 0;
 }
 
 /* Every roi.publish_interval: the daily roll-ups of the window brought up to date, and
@@ -663,7 +783,7 @@ retention_tick(struct server *s)
 	if (s->conn == NULL || mono_us() < s->retention_next_us || s->batcher.head != NULL)
 		return;
 	if (retention_pass(s->conn, s->cfg->retention_days, s->cfg->retention_dedupe_days, rows, &r,
-			   &err) < 0) {
+	                   &err) < 0) {
 		s->retention_next_us = mono_us() + s->cfg->retention_interval * 1000000;
 		if (db_connection_lost(s->conn))
 			db_lost(s, err.msg);
@@ -672,8 +792,9 @@ retention_tick(struct server *s)
 		return;
 	}
 	if (r.payloads_erased + r.keys_dropped + r.dead_dropped > 0)
-		log_info("retention: %ld payloads erased, %ld event keys and %ld dead letters removed",
-			 r.payloads_erased, r.keys_dropped, r.dead_dropped);
+		log_info(
+		    "retention: %ld payloads erased, %ld event keys and %ld dead letters removed",
+		    r.payloads_erased, r.keys_dropped, r.dead_dropped);
 	if (r.payloads_erased == rows || r.keys_dropped == rows || r.dead_dropped == rows)
 		s->retention_next_us = mono_us() + 1000000;
 	else
@@ -685,11 +806,20 @@ poll_timeout_ms(struct server *s)
 {
 	int64_t now = mono_us(), wait = 1000000;
 
-	if (s->batcher.open != NULL) {
-		int64_t due = s->batcher.open->opened_us + s->cfg->batch_max_latency_ms * 1000;
+	/* An open batch whose writer is busy waits for it (its eventfd wakes us). */
+	for (size_t k = 0; k < s->writers.n; k++) {
+		const struct batch *open = s->batcher.open[k];
+		int64_t due;
 
-		wait = due > now ? due - now : 0;
+		if (open == NULL || !writers_idle(&s->writers, k))
+			continue;
+		due = open->opened_us + s->cfg->batch_max_latency_ms * 1000;
+		if (due - now < wait)
+			wait = due > now ? due - now : 0;
 	}
+	if (s->batcher.head != NULL && s->flush_retry_at_us > now &&
+	    s->flush_retry_at_us - now < wait)
+		wait = s->flush_retry_at_us - now;
 	if (s->conn == NULL) {
 		int64_t retry = s->db_retry_at_us > now ? s->db_retry_at_us - now : 0;
 
@@ -709,10 +839,10 @@ read_inputs(struct server *s, zmq_pollitem_t *items, const enum transport *kinds
 			struct ls_err err;
 			int rc;
 
-			if (s->batcher.pending >= (size_t)s->cfg->batch_max_pending)
+			if (held(s) >= (size_t)s->cfg->batch_max_pending)
 				return;
 			rc = ingest_read(items[i].socket, kinds[i], &s->batcher, &s->limits,
-					 mono_us(), &s->istats, &err);
+			                 mono_us(), &s->istats, &err);
 			if (rc < 0)
 				log_warnx("%s: %s", transport_name(kinds[i]), err.msg);
 			if (rc <= 0)
@@ -728,25 +858,27 @@ server_run(struct server *s)
 
 	for (;;) {
 		static const enum transport input_kinds[] = {TRANSPORT_PULL, TRANSPORT_ROUTER,
-							     TRANSPORT_SUB, TRANSPORT_HTTP};
-		zmq_pollitem_t items[6];
+		                                             TRANSPORT_SUB, TRANSPORT_HTTP};
+		zmq_pollitem_t items[7];
 		enum transport kinds[4];
 		void *inputs[] = {s->pull, s->router, s->sub, s->api_router};
 		size_t ninputs = 0, n = 0;
-		int taking = !s->stopping && s->batcher.pending < (size_t)s->cfg->batch_max_pending;
+		int taking = !s->stopping && held(s) < (size_t)s->cfg->batch_max_pending;
 
-		metrics_set_pending(s->batcher.pending);
+		metrics_set_pending(held(s));
 		if (taking) {
 			for (size_t i = 0; i < 4; i++)
 				if (inputs[i] != NULL) {
 					kinds[ninputs] = input_kinds[i];
-					items[ninputs++] = (zmq_pollitem_t){inputs[i], 0, ZMQ_POLLIN, 0};
+					items[ninputs++] =
+					    (zmq_pollitem_t){inputs[i], 0, ZMQ_POLLIN, 0};
 				}
 		} else {
 			ninputs = 0; /* back-pressure: producers block at their high-water mark */
 		}
 		n = ninputs;
 		items[n++] = (zmq_pollitem_t){NULL, s->sigfd, ZMQ_POLLIN, 0};
+		items[n++] = (zmq_pollitem_t){NULL, s->writers.efd, ZMQ_POLLIN, 0};
 		if (s->conn != NULL)
 			items[n++] = (zmq_pollitem_t){NULL, PQsocket(s->conn), ZMQ_POLLIN, 0};
 		if (zmq_poll(items, (int)n, s->stopping ? 50 : poll_timeout_ms(s)) < 0 &&
@@ -765,21 +897,22 @@ server_run(struct server *s)
 		}
 		if (taking)
 			read_inputs(s, items, kinds, ninputs);
+		collect(s);
+		swap_scorer_when_idle(s);
 		db_retry(s);
-		batcher_seal(&s->batcher, mono_us(),
-			     s->stopping ? -1 : s->cfg->batch_max_latency_ms * 1000);
+		seal_by_age(s);
 		flush(s);
 		roi_tick(s);
 		retention_tick(s);
 		if (!s->stopping)
 			continue;
-		if (s->batcher.head == NULL && s->batcher.open == NULL)
+		if (s->batcher.head == NULL && !batcher_has_open(&s->batcher) && s->inflight == 0)
 			return 0;
 		if (drain_deadline == 0)
 			drain_deadline = mono_us() + DRAIN_DEADLINE_US;
 		if (mono_us() > drain_deadline) {
 			log_error("stopping with %zu members not committed (database unavailable)",
-				  s->batcher.pending);
+			          held(s));
 			return 1;
 		}
 	}
@@ -790,13 +923,28 @@ server_free(struct server *s)
 {
 	struct batch *b;
 
+	struct writer_job job;
+
 	api_stop(s->api); /* first: its threads use the ZeroMQ context */
 	s->api = NULL;
+	/* A batch a writer committed is acknowledged and published; any other goes unanswered. */
+	writers_stop(&s->writers);
+	while (writers_take_done(&s->writers, &job)) {
+		if (job.rc == 0) {
+			s->inflight -= batch_size(job.batch);
+			finish_batch(s, job.batch, &job.res);
+			apply_result_clear(&job.res);
+		} else {
+			abandon_batch(s, job.batch);
+		}
+	}
+	writers_free(&s->writers);
 	while ((b = batcher_pop(&s->batcher)) != NULL)
 		abandon_batch(s, b);
-	if (s->batcher.open != NULL) {
-		abandon_batch(s, s->batcher.open);
-		s->batcher.open = NULL;
+	for (size_t k = 0; k < BATCHER_MAX_PARTS; k++) {
+		if (s->batcher.open[k] != NULL)
+			abandon_batch(s, s->batcher.open[k]);
+		s->batcher.open[k] = NULL;
 	}
 	if (s->pull)
 		zmq_close(s->pull);
@@ -820,5 +968,5 @@ server_free(struct server *s)
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	log_info("stopped: %ld events applied, %ld duplicates, %ld dead letters in %ld batches",
-		 s->stats.applied, s->stats.duplicates, s->stats.dead, s->stats.batches);
+	         s->stats.applied, s->stats.duplicates, s->stats.dead, s->stats.batches);
 }

@@ -11,6 +11,7 @@
 #include "ingest.h"
 #include "publish.h"
 #include "scorer.h"
+#include "writer.h"
 #include "zap.h"
 
 struct server_stats {
@@ -22,21 +23,25 @@ struct server {
 	char *config_path;
 	void *zctx;
 	void *pull, *router, *sub;
-	void *api_router;	/* the API's events and outcomes (inproc), acknowledged like router */
-	struct api *api;	/* HTTP and request/reply servers; NULL when both are off */
+	void *api_router; /* the API's events and outcomes (inproc), acknowledged like router */
+	struct api *api;  /* HTTP and request/reply servers; NULL when both are off */
 	struct publisher pub;
-	struct zap *zap;	/* CURVE's ZAP handler; NULL when curve.enabled is off */
+	struct zap *zap; /* CURVE's ZAP handler; NULL when curve.enabled is off */
 	PGconn *conn;
-	int64_t db_retry_at_us;	/* monotonic; when to try reconnecting */
+	int64_t db_retry_at_us; /* monotonic; when to try reconnecting */
 	int64_t db_backoff_ms;
 	struct scorer *scorer;
-	char *model_path;	/* bundle in force; NULL: starter */
+	char *model_path; /* bundle in force; NULL: starter */
 	struct batcher batcher;
+	struct writers writers; /* apply the sealed batches, database.writers at once */
+	size_t inflight;        /* members of the batches the writers hold */
+	int barrier_inflight;   /* a forget batch is being applied: it runs alone */
+	int scorer_wanted;      /* a model or config change waits for the writers to be idle */
 	struct ingest_limits limits;
 	struct ingest_stats istats;
 	struct server_stats stats;
-	int64_t clock_us;	/* stream clock: newest event time seen, never past now + skew */
-	int64_t roi_next_us;	/* monotonic; when the next roi message is due */
+	int64_t clock_us;          /* stream clock: newest event time seen, never past now + skew */
+	int64_t roi_next_us;       /* monotonic; when the next roi message is due */
 	int64_t flush_retry_at_us; /* monotonic; after a transient error, when to try again */
 	int64_t retention_next_us; /* monotonic; when the next retention pass is due */
 	int64_t flush_backoff_ms;

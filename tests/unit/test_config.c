@@ -24,6 +24,7 @@ static const struct want_key {
     {"database.dsn", CONFIG_STRING, "", 0, 0, 0},
     {"database.statement_timeout_ms", CONFIG_INT, "30000", 0, 3600000, 1},
     {"database.reconnect_max_ms", CONFIG_INT, "30000", 100, 600000, 1},
+    {"database.writers", CONFIG_INT, "2", 1, 16, 0},
     {"ingest.pull", CONFIG_LIST, "tcp://127.0.0.1:5571", 0, 0, 0},
     {"ingest.router", CONFIG_LIST, "tcp://127.0.0.1:5572", 0, 0, 0},
     {"ingest.sub", CONFIG_LIST, "", 0, 0, 0},
@@ -149,6 +150,7 @@ check_defaults(const char *what, const struct config *c)
 	TEST_STREQ(what, c->database_dsn, "");
 	TEST_CHECK(what, c->database_statement_timeout_ms == 30000);
 	TEST_CHECK(what, c->database_reconnect_max_ms == 30000);
+	TEST_CHECK(what, c->database_writers == 2);
 	TEST_CHECK(what, c->ningest_pull == 1);
 	TEST_STREQ(what, c->ningest_pull == 1 ? c->ingest_pull[0] : NULL, "tcp://127.0.0.1:5571");
 	TEST_CHECK(what, c->ningest_router == 1);
@@ -186,8 +188,9 @@ check_defaults(const char *what, const struct config *c)
 	TEST_CHECK(what, c->roi_publish_interval == 300);
 	TEST_CHECK(what, c->roi_horizon_years == 3);
 	TEST_NEAR(what, c->roi_discount_rate, 0.08, 0);
-	TEST_NEAR(what, c->roi_best_probability + c->roi_base_probability + c->roi_worst_probability,
-		  1.0, 1e-12);
+	TEST_NEAR(what,
+	          c->roi_best_probability + c->roi_base_probability + c->roi_worst_probability, 1.0,
+	          1e-12);
 }
 
 static void
@@ -485,11 +488,12 @@ test_diff(void)
 	TEST_STREQ("truncated names", small, "ingest.pu");
 	TEST_CHECK("no buffer", config_diff_unreloadable(a, b, NULL, 0) == 2);
 	TEST_CHECK("every kind", config_diff_unreloadable(d, full, buf, sizeof(buf)) == 17);
-	TEST_STREQ("every kind names", buf,
-	           "daemon.endpoints_file, database.dsn, ingest.pull, ingest.router, ingest.sub, "
-	           "ingest.subscribe, ingest.rcvhwm, publish.pub, publish.sndhwm, api.http, api.rep, "
-	           "api.max_connections, api.db_connections, api.max_body_bytes, "
-	           "api.ingest_timeout_ms, api.lease_seconds, api.cursor_ttl_s");
+	TEST_STREQ(
+	    "every kind names", buf,
+	    "daemon.endpoints_file, database.dsn, ingest.pull, ingest.router, ingest.sub, "
+	    "ingest.subscribe, ingest.rcvhwm, publish.pub, publish.sndhwm, api.http, api.rep, "
+	    "api.max_connections, api.db_connections, api.max_body_bytes, "
+	    "api.ingest_timeout_ms, api.lease_seconds, api.cursor_ttl_s");
 
 	/* Same length, different item. */
 	free(d->ingest_router[0]);
