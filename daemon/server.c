@@ -620,8 +620,8 @@ batch_done(struct server *s, struct writer_job *job)
 	if (b->barrier)
 		s->barrier_inflight = 0;
 	if (job->rc == 0) {
-		log_debug("batch of %zu committed in %lld us", batch_size(b),
-		          (long long)job->took_us);
+		log_debug("batch of %zu committed by writer %zu in %lld us", batch_size(b),
+		          job->writer, (long long)job->took_us);
 		metrics_batch(batch_size(b), job->took_us);
 		finish_batch(s, b, &job->res);
 		apply_result_clear(&job->res);

@@ -172,6 +172,7 @@ writers_submit(struct writers *ws, size_t i, const struct writer_job *job)
 	pthread_mutex_lock(&w->lock);
 	if (w->slot == SLOT_IDLE && w->started) {
 		w->job = *job;
+		w->job.writer = i;
 		memset(&w->job.res, 0, sizeof(w->job.res));
 		w->slot = SLOT_QUEUED;
 		pthread_cond_signal(&w->wake);

@@ -17,6 +17,7 @@ struct writer_job {
 	const struct scorer *scorer; /* must outlive the job */
 	struct apply_opts opts;
 	int64_t as_of_us;
+	size_t writer; /* which writer took it (writers_submit) */
 	/* filled in by the writer */
 	int rc;           /* apply_batch's */
 	int lost;         /* the connection is gone (or could not be made) */
