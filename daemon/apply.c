@@ -7,6 +7,7 @@
 
 #include "../model/features.h"
 #include "holdout.h"
+#include "jsonw.h"
 #include "roi_store.h"
 #include "snapshots.h"
 #include "store.h"
@@ -103,21 +104,25 @@ apply_contact_fields(struct contact_row *row, const struct featspec *spec, const
 	return 0;
 }
 
-static json_t *
-reasons_json(const struct score *s)
+/* The reasons as JSON text, written once: the contact row, the audit row and the published
+ * message all take this same text. NULL on out of memory. */
+static char *
+reasons_text(const struct score *s)
 {
-	json_t *arr = json_array();
+	struct jsonw w;
 
-	for (size_t i = 0; arr != NULL && i < s->nreasons; i++) {
-		json_t *r = json_pack("{s:s, s:f}", "feature", s->reasons[i].feature, "effect",
-		                      s->reasons[i].effect);
-
-		if (r == NULL || json_array_append_new(arr, r) < 0) {
-			json_decref(arr);
-			return NULL;
-		}
+	jsonw_init(&w);
+	jsonw_raw(&w, "[", 1);
+	for (size_t i = 0; i < s->nreasons; i++) {
+		jsonw_raw(&w, i ? ",{" : "{", i ? 2 : 1);
+		jsonw_key(&w, "feature", 1);
+		jsonw_string(&w, s->reasons[i].feature);
+		jsonw_key(&w, "effect", 0);
+		jsonw_real(&w, s->reasons[i].effect);
+		jsonw_raw(&w, "}", 1);
 	}
-	return arr;
+	jsonw_raw(&w, "]", 1);
+	return jsonw_take(&w, NULL);
 }
 
 static int
@@ -136,13 +141,14 @@ push_pub(struct apply_result *out, const struct contact_row *row, const struct s
 	p->account = row->account ? strdup(row->account) : NULL;
 	p->event_source = strdup(ev->source);
 	p->event_id = strdup(ev->id);
+	p->reasons = strdup(row->reasons);
 	p->score = *s;
 	p->previous_score = prev_score;
 	p->previous_tier = prev_tier;
 	p->hot = s->tier == 'A' && prev_tier != 'A';
 	out->npubs++;
 	if (p->contact == NULL || p->event_source == NULL || p->event_id == NULL ||
-	    (row->account != NULL && p->account == NULL))
+	    p->reasons == NULL || (row->account != NULL && p->account == NULL))
 		return -1;
 	return 0;
 }
@@ -239,8 +245,8 @@ update_contact(struct batch *b, const struct scorer *sc, struct contact_row *row
 		return ls_err_prefix(err, "scoring %s", row->contact_id);
 	}
 	fstate_clear(&st);
-	json_decref(row->reasons);
-	row->reasons = reasons_json(&s);
+	free(row->reasons);
+	row->reasons = reasons_text(&s);
 	if (row->reasons == NULL)
 		return ls_err_set(err, "out of memory");
 	row->score = s.score;
@@ -472,6 +478,7 @@ apply_result_clear(struct apply_result *res)
 		free(res->pubs[i].account);
 		free(res->pubs[i].event_source);
 		free(res->pubs[i].event_id);
+		free(res->pubs[i].reasons);
 	}
 	free(res->pubs);
 	memset(res, 0, sizeof(*res));

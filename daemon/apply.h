@@ -18,6 +18,7 @@ struct score_pub {
 	int previous_score;	/* -1: first score */
 	char previous_tier;	/* 0: first score */
 	char *event_source, *event_id; /* the event that moved it */
+	char *reasons;		/* score.reasons as JSON text */
 	int hot;		/* entered tier A */
 };
 

@@ -199,6 +199,23 @@ pgarray_json(struct pgarray *a, const json_t *v)
 	put_u32(a->buf + start, (uint32_t)(a->len - start - 4));
 }
 
+void
+pgarray_json_text(struct pgarray *a, const char *text)
+{
+	size_t len;
+	char *p;
+
+	if (text == NULL) {
+		pgarray_null(a);
+		return;
+	}
+	len = strlen(text);
+	if ((p = element(a, len + 1)) != NULL) {
+		p[0] = 1; /* jsonb's version byte */
+		memcpy(p + 1, text, len);
+	}
+}
+
 int
 pgarray_finish(struct pgarray *a)
 {

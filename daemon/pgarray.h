@@ -45,6 +45,9 @@ void pgarray_time(struct pgarray *a, int64_t unix_us);
 /* A JSON value as jsonb, serialized straight into the array; NULL: SQL NULL. */
 void pgarray_json(struct pgarray *a, const json_t *v);
 
+/* JSON text (already valid JSON) as jsonb; NULL: SQL NULL. */
+void pgarray_json_text(struct pgarray *a, const char *text);
+
 /* Writes the header. Returns 0, or -1 when an append ran out of memory. */
 int pgarray_finish(struct pgarray *a) LS_MUST_CHECK;
 

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "event.h"
+#include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
 #include "zsock.h"
@@ -43,56 +44,81 @@ publisher_close(struct publisher *p)
 }
 
 void
-publisher_send(struct publisher *p, const char *topic, const json_t *body)
+publisher_send_text(struct publisher *p, const char *topic, const char *text, size_t len)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
-
-	if (text == NULL) {
-		p->dropped++;
-		metrics_published(topic, 1);
-		return;
-	}
 	/* Never blocks: a full subscriber makes this fail (ZMQ_XPUB_NODROP), counted below. */
-	if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(p->sock, text, strlen(text), ZMQ_DONTWAIT) < 0) {
+	if (text == NULL ||
+	    zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(p->sock, text, len, ZMQ_DONTWAIT) < 0) {
 		p->dropped++;
 		metrics_published(topic, 1);
 	} else {
 		p->sent++;
 		metrics_published(topic, 0);
 	}
+}
+
+void
+publisher_send(struct publisher *p, const char *topic, const json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	publisher_send_text(p, topic, text, text ? strlen(text) : 0);
 	free(text);
 }
 
-static json_t *
-tier_or_null(char tier)
+static void
+tier_or_null(struct jsonw *w, char tier)
 {
 	char s[2] = {tier, '\0'};
 
-	return tier ? json_string(s) : json_null();
+	jsonw_string(w, tier ? s : NULL);
 }
 
-json_t *
-publish_score_json(const struct score_pub *pub, const char *model_version, int64_t now_us)
+char *
+publish_score_text(const struct score_pub *pub, const char *model_version, int64_t now_us,
+		   size_t *len)
 {
 	char when[40];
-	json_t *reasons = json_array();
+	struct jsonw w;
 
-	for (size_t i = 0; reasons != NULL && i < pub->score.nreasons; i++)
-		json_array_append_new(reasons,
-				      json_pack("{s:s, s:f}", "feature",
-						pub->score.reasons[i].feature, "effect",
-						pub->score.reasons[i].effect));
 	rfc3339_format(now_us, when, sizeof(when));
-	return json_pack("{s:s, s:s?, s:i, s:f, s:o, s:o, s:o, s:o, s:{s:f, s:f}, s:s, s:s, s:s}",
-			 "contact", pub->contact, "account", pub->account, "score",
-			 pub->score.score, "probability", pub->score.probability, "tier",
-			 tier_or_null(pub->score.tier), "previous_score",
-			 pub->previous_score < 0 ? json_null() : json_integer(pub->previous_score),
-			 "previous_tier", tier_or_null(pub->previous_tier), "reasons",
-			 reasons ? reasons : json_array(), "split", "fit", pub->score.fit,
-			 "engagement", pub->score.engagement, "model", model_version, "time",
-			 when, "event", pub->event_id);
+	jsonw_init(&w);
+	jsonw_raw(&w, "{", 1);
+	jsonw_key(&w, "contact", 1);
+	jsonw_string(&w, pub->contact);
+	jsonw_key(&w, "account", 0);
+	jsonw_string(&w, pub->account);
+	jsonw_key(&w, "score", 0);
+	jsonw_int(&w, pub->score.score);
+	jsonw_key(&w, "probability", 0);
+	jsonw_real(&w, pub->score.probability);
+	jsonw_key(&w, "tier", 0);
+	tier_or_null(&w, pub->score.tier);
+	jsonw_key(&w, "previous_score", 0);
+	if (pub->previous_score < 0)
+		jsonw_rawz(&w, "null");
+	else
+		jsonw_int(&w, pub->previous_score);
+	jsonw_key(&w, "previous_tier", 0);
+	tier_or_null(&w, pub->previous_tier);
+	jsonw_key(&w, "reasons", 0);
+	jsonw_rawz(&w, pub->reasons != NULL ? pub->reasons : "[]");
+	jsonw_key(&w, "split", 0);
+	jsonw_raw(&w, "{", 1);
+	jsonw_key(&w, "fit", 1);
+	jsonw_real(&w, pub->score.fit);
+	jsonw_key(&w, "engagement", 0);
+	jsonw_real(&w, pub->score.engagement);
+	jsonw_raw(&w, "}", 1);
+	jsonw_key(&w, "model", 0);
+	jsonw_string(&w, model_version);
+	jsonw_key(&w, "time", 0);
+	jsonw_string(&w, when);
+	jsonw_key(&w, "event", 0);
+	jsonw_string(&w, pub->event_id);
+	jsonw_raw(&w, "}", 1);
+	return jsonw_take(&w, len);
 }
 
 static int64_t
@@ -111,15 +137,17 @@ publisher_scores(struct publisher *p, const struct apply_result *res, const char
 	int64_t now = now_us();
 
 	for (size_t i = 0; i < res->npubs; i++) {
-		json_t *body = publish_score_json(&res->pubs[i], model_version, now);
+		size_t len;
+		char *body = publish_score_text(&res->pubs[i], model_version, now, &len);
 
 		if (body == NULL) {
 			p->dropped++;
+			metrics_published("score", 1);
 			continue;
 		}
-		publisher_send(p, "score", body);
+		publisher_send_text(p, "score", body, len);
 		if (hot && res->pubs[i].hot)
-			publisher_send(p, "hot", body);
-		json_decref(body);
+			publisher_send_text(p, "hot", body, len);
+		free(body);
 	}
 }

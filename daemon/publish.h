@@ -20,10 +20,13 @@ void publisher_close(struct publisher *p);
 
 /* Sends one message; never blocks (a slow subscriber loses messages, counted). */
 void publisher_send(struct publisher *p, const char *topic, const json_t *body);
+/* The same with the body as text (NULL: counted as dropped). */
+void publisher_send_text(struct publisher *p, const char *topic, const char *text, size_t len);
 
-/* The `score` payload for one change. */
-json_t *publish_score_json(const struct score_pub *pub, const char *model_version,
-			   int64_t now_us);
+/* The `score` payload for one change as compact JSON text (the caller frees it), its
+ * length in *len; NULL on out of memory. */
+char *publish_score_text(const struct score_pub *pub, const char *model_version,
+			 int64_t now_us, size_t *len);
 
 /* Publishes `score` for every change, and `hot` on entering tier A when hot is set. */
 void publisher_scores(struct publisher *p, const struct apply_result *res,

@@ -342,7 +342,7 @@ contact_columns(struct pgarray *col, const struct contact_row *r)
 	pgarray_int2(&col[C_SCORE], r->score);
 	pgarray_char(&col[C_TIER], r->tier);
 	pgarray_float8(&col[C_PROBABILITY], r->probability);
-	pgarray_json(&col[C_REASONS], r->reasons);
+	pgarray_json_text(&col[C_REASONS], r->reasons);
 	pgarray_float8(&col[C_FIT], r->fit);
 	pgarray_float8(&col[C_ENGAGEMENT], r->engagement);
 	pgarray_text(&col[C_MODEL], r->model_version);
@@ -470,7 +470,7 @@ store_insert_score_changes(PGconn *conn, const struct score_change *changes, siz
 		pgarray_text(&col[6], sc->model_version);
 		pgarray_text(&col[7], sc->event_source);
 		pgarray_text(&col[8], sc->event_id);
-		pgarray_json(&col[9], sc->reasons);
+		pgarray_json_text(&col[9], sc->reasons);
 	}
 	res = exec_arrays(
 	    conn,
@@ -566,6 +566,6 @@ contact_row_clear(struct contact_row *row)
 	free(row->owner);
 	free(row->segment);
 	json_decref(row->state);
-	json_decref(row->reasons);
+	free(row->reasons);
 	memset(row, 0, sizeof(*row));
 }

@@ -24,7 +24,7 @@ struct contact_row {
 	int score;                                                            /* -1: never scored */
 	char tier;                                                            /* 0: never scored */
 	double probability;
-	json_t *reasons; /* owned; NULL until scored */
+	char *reasons; /* JSON text; owned; NULL until scored */
 	double fit, engagement;
 	const char *model_version; /* borrowed */
 	int dirty;                 /* has changes to write */
@@ -39,7 +39,7 @@ struct score_change {
 	double probability;
 	const char *model_version;
 	const char *event_source, *event_id;
-	json_t *reasons; /* borrowed */
+	const char *reasons; /* JSON text; borrowed */
 };
 
 /* Every table that holds rows about a contact, for `forget` (and its test). */
