@@ -519,10 +519,17 @@ store_forget(PGconn *conn, const char *contact_id, long *removed, struct ls_err 
 	const char *params[1] = {contact_id};
 	char sql[128];
 
-	*removed = 0;
-	for (size_t i = 0; store_contact_tables[i] != NULL; i++) {
-		PGresult *res;
+	PGresult *res;
 
+	*removed = 0;
+	/* The contact row first, as a batch and a claim lock it: then a forget waits for them
+	 * (or they for it) instead of each holding what the other needs next. */
+	res = PQexecParams(conn, "SELECT 1 FROM contacts WHERE contact_id = $1 FOR UPDATE", 1, NULL,
+	                   params, NULL, NULL, 0);
+	if (db_result_check(res, PGRES_TUPLES_OK, "forgetting a contact", err) < 0)
+		return -1;
+	PQclear(res);
+	for (size_t i = 0; store_contact_tables[i] != NULL; i++) {
 		/* Table names come from our own constant list, never from input. */
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE contact_id = $1",
 		         store_contact_tables[i]);
