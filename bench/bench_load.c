@@ -15,11 +15,17 @@
 /*
  * usage:
  *   bench_load push --events FILE --pull EP --pub EP [--name N] [--pid PID] [--pgpid PID]
- *                   [--timeout S]
+ *                   [--timeout S] [--settle MS]
  *       Sends every event of FILE at full speed and waits for the publication of each
  *       contact's last event (score.publish_delta = 0 publishes every touched contact): then
  *       every event is committed, scored and published. Reports events per second, the CPU
  *       the daemon and the database spent per event, and the daemon's RSS.
+ *       --pull and --pub may be given several times (daemons sharing the stream): the PUSH
+ *       socket spreads the events over every PULL endpoint and the SUB socket takes the
+ *       publications of every PUB endpoint. With several daemons a contact's events may be
+ *       applied out of file order, so its last event's publication need not be its last:
+ *       --settle MS then keeps counting publications until none came for MS milliseconds,
+ *       and the clock stops at the last one received.
  *   bench_load rate --rate R --secs S --pull EP --pub EP --tag T [--spread K --prefix P]
  *                   [--name N] [--pid PID]
  *       Open loop: event i is due at start + i / R whatever happened before, and its latency
@@ -31,10 +37,13 @@
 
 #define BASE_US 1767225600000000LL /* 2026-01-01: the loaded contacts' state time */
 #define SAMPLE_US 200000           /* RSS sampling period */
+#define MAX_ENDPOINTS 8            /* --pull and --pub each */
 
 struct opts {
-	const char *mode, *events, *pull, *pub, *name, *tag, *prefix;
-	long pid, pgpid, timeout_s, spread, count, contacts;
+	const char *mode, *events, *name, *tag, *prefix;
+	const char *pull[MAX_ENDPOINTS], *pub[MAX_ENDPOINTS];
+	size_t npull, npub;
+	long pid, pgpid, timeout_s, spread, count, contacts, settle_ms;
 	double rate, secs;
 	unsigned long long seed;
 };
@@ -113,15 +122,21 @@ sampler_report(struct sampler *s, const char *name)
 static int
 open_sockets(void *zctx, const struct opts *o, void **push, void **sub)
 {
-	int zero = 0, linger = 1000;
+	int zero = 0, linger = 1000, rc;
 
 	*push = zmq_socket(zctx, ZMQ_PUSH);
 	*sub = zmq_socket(zctx, ZMQ_SUB);
-	if (*push == NULL || *sub == NULL ||
-	    zmq_setsockopt(*push, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-	    zmq_setsockopt(*sub, ZMQ_RCVHWM, &zero, sizeof(zero)) < 0 ||
-	    zmq_setsockopt(*sub, ZMQ_SUBSCRIBE, "score", 5) < 0 || zmq_connect(*sub, o->pub) < 0 ||
-	    zmq_connect(*push, o->pull) < 0) {
+	rc = *push == NULL || *sub == NULL ||
+	             zmq_setsockopt(*push, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	             zmq_setsockopt(*sub, ZMQ_RCVHWM, &zero, sizeof(zero)) < 0 ||
+	             zmq_setsockopt(*sub, ZMQ_SUBSCRIBE, "score", 5) < 0
+	         ? -1
+	         : 0;
+	for (size_t i = 0; rc == 0 && i < o->npub; i++)
+		rc = zmq_connect(*sub, o->pub[i]);
+	for (size_t i = 0; rc == 0 && i < o->npull; i++)
+		rc = zmq_connect(*push, o->pull[i]);
+	if (rc < 0) {
 		fprintf(stderr, "bench_load: %s\n", zmq_strerror(zmq_errno()));
 		return -1;
 	}
@@ -219,6 +234,36 @@ await_lasts(void *sub, const struct bench_events *e, const struct bench_index *i
 	return done == e->ncontacts ? 0 : -1;
 }
 
+/* After the last events: counts publications until none came for settle_ms; *t_last is the
+ * arrival of the last one (unchanged when none came). */
+static int
+settle(void *sub, long settle_ms, long *pubs, int64_t *t_last)
+{
+	zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+	int64_t quiet_from = bench_mono_us();
+
+	while (bench_mono_us() - quiet_from < (int64_t)settle_ms * 1000) {
+		zmq_msg_t body;
+		const char *id;
+		size_t len;
+		int rc;
+
+		if (zmq_poll(&item, 1, 10) < 0 && zmq_errno() != EINTR)
+			return -1;
+		zmq_msg_init(&body);
+		while ((rc = recv_pub(sub, &body, &id, &len)) == 1) {
+			(*pubs)++;
+			*t_last = quiet_from = bench_mono_us();
+			zmq_msg_close(&body);
+			zmq_msg_init(&body);
+		}
+		zmq_msg_close(&body);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 run_push(const struct opts *o, void *push, void *sub)
 {
@@ -250,6 +295,8 @@ run_push(const struct opts *o, void *push, void *sub)
 		return -1;
 	rc = await_lasts(sub, &e, &ix, &smp, o->timeout_s, &job, &pubs);
 	t1 = bench_mono_us();
+	if (rc == 0 && o->settle_ms > 0)
+		rc = settle(sub, o->settle_ms, &pubs, &t1);
 	if (rc == 0)
 		pthread_join(th, NULL);
 	else
@@ -475,15 +522,23 @@ run_gen(const struct opts *o)
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option opts[] = {
-	    {"events", required_argument, NULL, 'e'},  {"pull", required_argument, NULL, 'l'},
-	    {"pub", required_argument, NULL, 'b'},     {"name", required_argument, NULL, 'n'},
-	    {"tag", required_argument, NULL, 't'},     {"prefix", required_argument, NULL, 'x'},
-	    {"pid", required_argument, NULL, 'p'},     {"pgpid", required_argument, NULL, 'g'},
-	    {"timeout", required_argument, NULL, 'o'}, {"spread", required_argument, NULL, 's'},
-	    {"count", required_argument, NULL, 'c'},   {"contacts", required_argument, NULL, 'k'},
-	    {"rate", required_argument, NULL, 'r'},    {"secs", required_argument, NULL, 'd'},
-	    {"seed", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"events", required_argument, NULL, 'e'},
+	                                     {"pull", required_argument, NULL, 'l'},
+	                                     {"pub", required_argument, NULL, 'b'},
+	                                     {"name", required_argument, NULL, 'n'},
+	                                     {"tag", required_argument, NULL, 't'},
+	                                     {"prefix", required_argument, NULL, 'x'},
+	                                     {"pid", required_argument, NULL, 'p'},
+	                                     {"pgpid", required_argument, NULL, 'g'},
+	                                     {"timeout", required_argument, NULL, 'o'},
+	                                     {"spread", required_argument, NULL, 's'},
+	                                     {"count", required_argument, NULL, 'c'},
+	                                     {"contacts", required_argument, NULL, 'k'},
+	                                     {"rate", required_argument, NULL, 'r'},
+	                                     {"secs", required_argument, NULL, 'd'},
+	                                     {"seed", required_argument, NULL, 'S'},
+	                                     {"settle", required_argument, NULL, 'T'},
+	                                     {NULL, 0, NULL, 0}};
 	int c;
 
 	*o = (struct opts){.mode = argc > 1 ? argv[1] : "",
@@ -499,10 +554,14 @@ parse(int argc, char **argv, struct opts *o)
 			o->events = optarg;
 			break;
 		case 'l':
-			o->pull = optarg;
+			if (o->npull == MAX_ENDPOINTS)
+				return -1;
+			o->pull[o->npull++] = optarg;
 			break;
 		case 'b':
-			o->pub = optarg;
+			if (o->npub == MAX_ENDPOINTS)
+				return -1;
+			o->pub[o->npub++] = optarg;
 			break;
 		case 'n':
 			o->name = optarg;
@@ -540,13 +599,16 @@ parse(int argc, char **argv, struct opts *o)
 		case 'S':
 			o->seed = strtoull(optarg, NULL, 10);
 			break;
+		case 'T':
+			o->settle_ms = strtol(optarg, NULL, 10);
+			break;
 		default:
 			return -1;
 		}
 	}
 	if (strcmp(o->mode, "gen") == 0)
 		return o->count > 0 && o->contacts > 0 ? 0 : -1;
-	if (o->pull == NULL || o->pub == NULL)
+	if (o->npull == 0 || o->npub == 0)
 		return -1;
 	if (strcmp(o->mode, "push") == 0)
 		return o->events != NULL ? 0 : -1;

@@ -1,7 +1,8 @@
 #!/bin/sh
-# bench.sh: `make bench`: the database's ceiling, a naive baseline, the daemon end to end, latency,
-# scoring and memory, side by side in one run on a private PostgreSQL cluster. Prints one table;
-# writes nothing outside BENCH_DIR (default BUILD/bench).
+# bench.sh: `make bench`: the database's ceiling, a naive baseline, the daemon end to end (and two
+# daemons sharing the stream), latency, the API at scale, scoring, memory and training, side by side
+# in one run on a private PostgreSQL cluster. Prints one table; writes nothing outside BENCH_DIR
+# (default BUILD/bench).
 # usage: scripts/bench.sh [BUILD]   (BUILD holds release/bin and release/bench; default build)
 #
 # Every BENCH_* variable below scales the run; the defaults are the sizes of issue 6.
@@ -26,6 +27,11 @@ SCORE_SECS=${BENCH_SCORE_SECS:-1}           # scoring: seconds per figure and re
 MEM_CONTACTS=${BENCH_MEM_CONTACTS:-1000000} # memory: contacts loaded in the database
 MEM_EVENTS=${BENCH_MEM_EVENTS:-100000}      # memory: events across them at full speed
 SOAK=${BENCH_SOAK:-30}                      # memory: soak seconds at half the sustained rate (600: 10 minutes)
+API_SECS=${BENCH_API_SECS:-20}              # API: seconds of requests (after 1 s of warm-up), under the soak's load
+API_LEASES=${BENCH_API_LEASES:-50}          # API: leases held at once (past it the oldest is released)
+TRAIN_ROWS=${BENCH_TRAIN_ROWS:-1000000}     # training: snapshot rows generated for leadscore train
+TRAIN_REPS=${BENCH_TRAIN_REPS:-1}           # training: repetitions (each kind, and the read baseline)
+SCALE=${BENCH_SCALE:-1}                     # scale out: 0 skips the two-daemon run of item 3
 PROFILE=${BENCH_PROFILE:-0}
 PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-20000} # callgrind run (about 50 times slower)
 work=${BENCH_DIR:-$build/bench}
@@ -33,7 +39,7 @@ work=${BENCH_DIR:-$build/bench}
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
 for p in leadscored leadscore; do [ -x "$bin/$p" ] || die "$bin/$p missing (make bench builds it)"; done
-for p in bench_ceiling bench_naive bench_db bench_load bench_score; do
+for p in bench_ceiling bench_naive bench_db bench_load bench_score bench_api bench_snap; do
 	[ -x "$bb/$p" ] || die "$bb/$p missing (make bench builds it)"
 done
 
@@ -71,11 +77,24 @@ run() {
 	run_what=$1
 	shift
 	if "$@" >"$work/run.out" 2>>"$log"; then
-		awk '$1 == "result" { print $2, $3 }' "$work/run.out" >>"$res"
+		awk -v p="${run_prefix:-}" '$1 == "result" { print p $2, $3 }' "$work/run.out" >>"$res"
 		return 0
 	fi
 	say "$run_what failed (see $log)"
 	echo "failed_$run_what 1" >>"$res"
+	return 1
+}
+
+# runp PREFIX WHAT CMD...: as run, with "PREFIX_" before each result's name (the same program run
+# on another database must not mix its figures with the first's).
+runp() {
+	run_prefix=${1}_
+	shift
+	if run "$@"; then
+		run_prefix=""
+		return 0
+	fi
+	run_prefix=""
 	return 1
 }
 
@@ -88,6 +107,15 @@ median() {
 }
 
 # ---- the daemon ----
+
+# An SDR token for the API (item 5), kept in this shell only: the daemons' [auth] admits its hash.
+token=""
+auth=""
+if grep -q '^\[auth\]' docs/leadscored.conf.example && tok=$("$bin/leadscore" token sdr 2>>"$log"); then
+	token=$(echo "$tok" | sed -n 1p)
+	auth="[auth]
+$(echo "$tok" | sed -n 2p)"
+fi
 
 # start_daemon NAME DB: its own config (ephemeral ports, publish_delta 0), waits until ready.
 start_daemon() {
@@ -120,6 +148,7 @@ dir = $d/models
 spec = $top/model/features.json
 [score]
 publish_delta = 0
+$auth
 CONF
 	rm -f "$d/endpoints"
 	${DAEMON_WRAP:-} "$bin/leadscored" -c "$d/leadscored.conf" >"$d/log" 2>&1 &
@@ -133,12 +162,50 @@ CONF
 	done
 	pull=$(sed -n 's/^pull=//p' "$d/endpoints")
 	pub=$(sed -n 's/^pub=//p' "$d/endpoints")
+	http=$(sed -n 's/^http=//p' "$d/endpoints")
 }
 
-stop_daemon() {
-	kill -TERM "$dpid" 2>/dev/null || true
-	wait "$dpid" 2>/dev/null || true
-	daemons=$(echo "$daemons" | tr ' ' '\n' | grep -vx "$dpid" | tr '\n' ' ')
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	daemons=$(echo "$daemons" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+}
+stop_daemon() { stop_pid "$dpid"; }
+
+deadlocks() {
+	n=$(psql -AtX -d postgres -c "SELECT deadlocks FROM pg_stat_database WHERE datname = '$1'" 2>>"$log")
+	echo "${n:-0}"
+}
+
+# Scale out: two daemons on one database, one PUSH spreading the end-to-end stream over both
+# PULL sockets, one SUB on both PUB sockets; then every event must be in the database once and
+# every recorded score change must have been received.
+scale_out() {
+	runp scale reset "$bb/bench_db" reset --dsn dbname=bench_scale || return 1
+	start_daemon scale1 bench_scale
+	s1=$dpid s1pull=$pull s1pub=$pub
+	start_daemon scale2 bench_scale
+	s2=$dpid s2pull=$pull s2pub=$pub
+	dl0=$(deadlocks bench_scale)
+	if run scale "$bb/bench_load" push --name scale --events "$events" --pull "$s1pull" \
+		--pull "$s2pull" --pub "$s1pub" --pub "$s2pub" --settle 1000 --pgpid "$pgpid"; then
+		runp scale count "$bb/bench_db" count --dsn dbname=bench_scale || true
+		dl1=$(deadlocks bench_scale)
+		echo "scale_deadlocks $((dl1 - dl0))" >>"$res"
+		if [ "$(last scale_events_rows)" != "$(last scale_events)" ] ||
+			[ "$(last scale_score_changes_rows)" != "$(last scale_pubs)" ] || [ "$dl1" != "$dl0" ]; then
+			say "scale out: $(last scale_events_rows) event rows for $(last scale_events) events," \
+				"$(last scale_pubs) publications for $(last scale_score_changes_rows) score changes," \
+				"$((dl1 - dl0)) deadlocks"
+			echo "failed_scale_verify 1" >>"$res"
+		fi
+		awk -v s="$(last scale_eps)" -v e="$(last e2e_eps)" 'BEGIN {
+			if (e > 0 && s > 0) print "ratio_scale_e2e", s / e }' >>"$res"
+	fi
+	stop_pid "$s1"
+	stop_pid "$s2"
+	# Batches that met the other daemon's (a conflict on the same contacts) and were retried.
+	echo "scale_retried_batches $(cat "$work/scale1/log" "$work/scale2/log" | grep -c 'will be retried')" >>"$res"
 }
 
 # The end-to-end events: leadscore simulate, with days added until there are enough.
@@ -181,6 +248,7 @@ verdict() {
 		ok = (op == ">=") ? (a + 0 >= b + 0) : (a + 0 <= b + 0)
 		print ok ? "yes" : "NO" }'
 }
+auc3() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "-"; else printf "%.3f\n", v }'; }
 mb() { awk -v k="$1" 'BEGIN { if (k == "nan" || k == "") print "nan"; else printf "%.1f\n", k / 1024 }'; }
 row() { printf '%-2s %-47s %17s  %-34s %7s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6"; }
 
@@ -195,8 +263,8 @@ print_table() {
 	echo
 	echo "leadscore make bench: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs ($cpu_name), $mem_gib GiB;" \
 		"PostgreSQL $pgver (fsync on, synchronous_commit on); Linux $(uname -r)"
-	echo "medians of $REPS repetitions (items 1-4, 6; item 7 is one run); ratios against baselines of this run" \
-		"(item 3: median of each repetition's ratio); run took $(median elapsed_s) s"
+	echo "medians of $REPS repetitions (items 1-4, 6; items 5, 7 are one run; item 8: $TRAIN_REPS); ratios against" \
+		"baselines of this run (item 3 and scale out: median of each repetition's ratio); run took $(median elapsed_s) s"
 	row "#" "measure" "median" "baseline (this run)" "ratio" "target"
 	row 1 "ceiling: binary COPY, $BATCH events/txn (ev/s)" "$(fmt "$cc")" "ceiling ($cname)" "$(ratio "$cc" "$ceil")" ""
 	row "" "ceiling: pipelined rows, $BATCH events/txn (ev/s)" "$(fmt "$cp")" "ceiling ($cname)" "$(ratio "$cp" "$ceil")" ""
@@ -209,6 +277,16 @@ print_table() {
 	snaps=$(median contact_snapshots_rows)
 	[ "$snaps" = nan ] || row "" "  also written: snapshot rows per 1,000 events" \
 		"$(fmt "$(awk -v s="$snaps" -v e="$(median events_rows)" 'BEGIN { print 1000 * s / e }')")" "(not in the ceiling)" "" ""
+	if [ "$SCALE" != 0 ]; then
+		check=""
+		grep -q '^failed_scale' "$res" && check="counts or deadlocks: see log"
+		row "" "scale out: 2 daemons, one stream and DB (ev/s)" "$(fmt "$(median scale_eps)")" \
+			"one daemon $(fmt "$e2e")" "$(ratio "$(median ratio_scale_e2e)" 1)" "$check"
+		row "" "  event rows / publications received" \
+			"$(fmt "$(median scale_events_rows)")/$(fmt "$(median scale_pubs)")" \
+			"events $(fmt "$(median scale_events)"); changes $(fmt "$(median scale_score_changes_rows)")" "" \
+			"deadlocks: $(median scale_deadlocks); retried batches: $(median scale_retried_batches)"
+	fi
 	p50=$(median naive_txn_p50_ms); p99=$(median naive_txn_p99_ms)
 	for f in 25 50 75; do
 		lp99=$(median lat${f}_p99_ms)
@@ -220,8 +298,23 @@ print_table() {
 			"$(fmt "$(median lat${f}_p50_ms)")/$(fmt "$lp99")/$(fmt "$(median lat${f}_p999_ms)")" \
 			"one commit p50/p99 $(fmt "$p50")/$(fmt "$p99") ms" "$(ratio "$lp99" "$p99")" "$target"
 	done
-	row 5 "API GET /v1/queue, POST /v1/queue/claim p50/p99" "not measured yet" "needs: an HTTP load client in" "" "p99 <= 5 ms"
-	row "" "  at 1,000,000 contacts under event load" "" "bench/ for the API (issue 4)" "" ""
+	rp50=$(median api_readyz_p50_ms); rp99=$(median api_readyz_p99_ms)
+	qp99=$(median api_queue_p99_ms); cp99=$(median api_claim_p99_ms)
+	qnote=""; cnote=""
+	[ "$(median api_queue_failed)" = nan ] || [ "$(median api_queue_failed)" = 0 ] || qnote=" failed $(median api_queue_failed)"
+	[ "$(median api_short_pages)" = nan ] || [ "$(median api_short_pages)" = 0 ] || qnote="$qnote short pages $(median api_short_pages)"
+	[ "$(median api_claim_failed)" = nan ] || [ "$(median api_claim_failed)" = 0 ] || cnote=" failed $(median api_claim_failed)"
+	[ "$(median api_empty_claims)" = nan ] || [ "$(median api_empty_claims)" = 0 ] || cnote="$cnote empty $(median api_empty_claims)"
+	row 5 "API $(fmt "$(median api_queue_rows)") queued: GET /v1/queue p50/p99 ms" \
+		"$(fmt "$(median api_queue_p50_ms)")/$(fmt "$qp99")" "/readyz (SELECT 1) p50/p99 $(fmt "$rp50")/$(fmt "$rp99")" \
+		"$(ratio "$qp99" "$rp99")" "p99 <= 5 ms: $(verdict "$qp99" '<=' 5)$qnote"
+	row "" "  POST /v1/queue/claim ($API_LEASES leased) p50/p99 ms" \
+		"$(fmt "$(median api_claim_p50_ms)")/$(fmt "$cp99")" "/readyz (SELECT 1) p50/p99 $(fmt "$rp50")/$(fmt "$rp99")" \
+		"$(ratio "$cp99" "$rp99")" "p99 <= 5 ms: $(verdict "$cp99" '<=' 5)$cnote"
+	row "" "  event-to-score p50/p99 ms meanwhile ($(fmt "$(median apiload_sent_rate)")/s)" \
+		"$(fmt "$(median apiload_p50_ms)")/$(fmt "$(median apiload_p99_ms)")" \
+		"soak, no API load: $(fmt "$(median soak_p50_ms)")/$(fmt "$(median soak_p99_ms)")" \
+		"$(ratio "$(median apiload_p99_ms)" "$(median soak_p99_ms)")" ""
 	lr=$(median score_lr_predict); ll=$(median score_liblinear)
 	rb=$(median score_rbf_predict); sv=$(median score_libsvm)
 	row 6 "logistic: model_predict (pred/s, one core)" "$(fmt "$lr")" "liblinear predict_prob. $(fmt "$ll")" "$(ratio "$lr" "$ll")" ">= 1,000,000: $(verdict "$lr" '>=' 1000000)"
@@ -239,8 +332,15 @@ print_table() {
 		"flat: $(verdict "$flat" '<=' 0)"
 	row "" "  soak event-to-score p50/p99 ms" "$(fmt "$(median soak_p50_ms)")/$(fmt "$(median soak_p99_ms)")" \
 		"latency at 50 %: $(fmt "$(median lat50_p50_ms)")/$(fmt "$(median lat50_p99_ms)")" "$(ratio "$(median soak_p99_ms)" "$(median lat50_p99_ms)")" ""
-	row 8 "training: leadscore train, 1,000,000 snapshot rows" "not measured yet" "needs: 1,000,000 snapshot rows" "" ""
-	row "" "  (logistic) and the default RBF sample size" "" "loaded for the trainer (issue 3)" "" ""
+	rd=$(median train_read_s); tl=$(median train_lr_s); tr=$(median train_rbf_s)
+	row 8 "training logistic, $(fmt "$(median snap_rows)") snapshot rows (s)" "$(fmt "$tl")" \
+		"reading them (its query) $(fmt "$rd") s" "$(ratio "$tl" "$rd")" ""
+	row "" "  $(fmt "$(median train_lr_rows_train)") train, $(fmt "$(median train_lr_rows_test)") holdout rows; AUC $(auc3 "$(median train_lr_auc)")" \
+		"" "read + parse + label $(fmt "$(median train_load_s)") s" "$(ratio "$(median train_load_s)" "$rd")" ""
+	row "" "svm-rbf, default sample: $(fmt "$(median train_rbf_sample)") fit rows (s)" "$(fmt "$tr")" \
+		"reading them (its query) $(fmt "$rd") s" "$(ratio "$tr" "$rd")" ""
+	row "" "  $(fmt "$(median train_rbf_support_vectors)") SV; AUC $(auc3 "$(median train_rbf_auc)")" "" \
+		"logistic on all rows $(fmt "$tl") s" "$(ratio "$tr" "$tl")" ""
 	if grep -q '^failed_' "$res"; then
 		echo "failed steps: $(sed -n 's/^failed_\([^ ]*\) .*/\1/p' "$res" | sort -u | tr '\n' ' ')(see $log)"
 	fi
@@ -305,16 +405,70 @@ if [ "$PROFILE" = 1 ]; then
 	exit 0
 fi
 
+# ---- items 5 and 8 ----
+
+# Item 5, on the memory daemon and its 1,000,000 contacts: the API's queue and claim, request by
+# request on one keep-alive connection, while events arrive at the soak's rate.
+api_item() {
+	if [ -z "$http" ] || [ -z "$token" ]; then
+		say "API: this build serves no HTTP API: item 5 skipped"
+		return 0
+	fi
+	# Listable: what the queue may return (schema/003_api.sql's partial index, not leased).
+	psql -AtX -d bench_mem -c "SELECT 'api_queue_rows', count(*) FROM contacts c WHERE
+		score IS NOT NULL AND consent AND NOT bounced AND NOT unsubscribed AND NOT EXISTS
+		(SELECT 1 FROM leases l WHERE l.contact_id = c.contact_id AND l.expires_at > now())" |
+		tr '|' ' ' >>"$res"
+	say "API: ${API_SECS}s of queue reads and claims at $(fmt "$(last api_queue_rows)") listable contacts," \
+		"events at $soak_rate/s"
+	"$bb/bench_load" rate --name apiload --tag api --rate "$soak_rate" --secs $((API_SECS + 4)) \
+		--spread "$MEM_CONTACTS" --prefix m --pull "$pull" --pub "$pub" >"$work/apiload.out" 2>>"$log" &
+	loader=$!
+	sleep 1
+	run api "$bb/bench_api" --port "$http" --token "$token" --secs "$API_SECS" \
+		--leases "$API_LEASES" || true
+	if wait "$loader"; then
+		awk '$1 == "result" { print $2, $3 }' "$work/apiload.out" >>"$res"
+	else
+		say "API: the event load failed (see $log)"
+		echo "failed_apiload 1" >>"$res"
+	fi
+}
+
+# train NAME KIND REP: one `leadscore train` from the snapshots, timed from start to exit.
+train() {
+	out=$work/train/$1-$3
+	mkdir -p "$work/train"
+	t0=$(date +%s.%N)
+	if "$bin/leadscore" train --dsn dbname=bench_train --spec "$top/model/features.json" \
+		--kind "$2" --out "$out" >"$out.json" 2>>"$log"; then
+		t1=$(date +%s.%N)
+		echo "train_$1_s $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" >>"$res"
+		# The report is compact JSON; its first "auc" is the holdout's.
+		for k in rows_train rows_test positives_train auc seconds support_vectors; do
+			v=$(grep -o "\"$k\":[0-9.e+-]*" "$out.json" | head -n 1 | cut -d: -f2)
+			[ -z "$v" ] || echo "train_$1_$k $v" >>"$res"
+		done
+		v=$(grep -o '"sample_size":{[^}]*}' "$out.json" | grep -o '"fit":[0-9]*' | cut -d: -f2)
+		[ -z "$v" ] || echo "train_$1_sample $v" >>"$res"
+	else
+		say "training $2 failed (see $log)"
+		echo "failed_train_$1 1" >>"$res"
+	fi
+	rm -rf "$out"
+}
+
 # ---- the run ----
 
 t_start=$(date +%s)
 say "events: $CONTACTS contacts, >= $EVENTS events (leadscore simulate)"
 events=$work/events.jsonl
 make_events "$events"
-for db in bench_ceiling bench_naive bench_e2e bench_mem; do newdb $db; done
+for db in bench_ceiling bench_naive bench_e2e bench_mem bench_train; do newdb $db; done
+[ "$SCALE" = 0 ] || newdb bench_scale
 
 start_daemon e2e bench_e2e
-e2e_pid=$dpid
+e2e_pid=$dpid e2e_pull=$pull e2e_pub=$pub
 r=1
 while [ $r -le "$REPS" ]; do
 	say "repetition $r of $REPS: ceiling (COPY, pipeline), naive, daemon end to end"
@@ -344,6 +498,11 @@ while [ $r -le "$REPS" ]; do
 			m = c + 0 > p + 0 ? c : p
 			if (m > 0) print "ratio_e2e_ceiling", e / m
 			if (n > 0) print "ratio_e2e_naive", e / n }' >>"$res"
+		if [ "$SCALE" != 0 ]; then
+			say "repetition $r of $REPS: scale out, two daemons sharing the stream and the database"
+			scale_out || true
+			dpid=$e2e_pid pull=$e2e_pull pub=$e2e_pub
+		fi
 	fi
 	r=$((r + 1))
 done
@@ -381,7 +540,20 @@ if run load "$bb/bench_db" load --dsn dbname=bench_mem --count "$MEM_CONTACTS" -
 	run soak "$bb/bench_load" rate --name soak --tag soak --rate "$soak_rate" --secs "$SOAK" \
 		--spread "$MEM_CONTACTS" --prefix m --pull "$pull" --pub "$pub" --pid "$dpid" || true
 	awk '/^VmHWM:/ { print "mem_daemon_hwm_kb", $2 }' "/proc/$dpid/status" >>"$res"
+	api_item
 	stop_daemon
+fi
+
+say "training: $TRAIN_ROWS snapshot rows, leadscore train (logistic, then svm-rbf on its default sample)"
+if run snap "$bb/bench_snap" gen --dsn dbname=bench_train --spec "$top/model/features.json" \
+	--rows "$TRAIN_ROWS"; then
+	r=1
+	while [ $r -le "$TRAIN_REPS" ]; do
+		run read "$bb/bench_snap" read --dsn dbname=bench_train --spec "$top/model/features.json" || true
+		train lr logistic $r
+		train rbf svm-rbf $r
+		r=$((r + 1))
+	done
 fi
 echo "elapsed_s $(( $(date +%s) - t_start ))" >>"$res"
 
