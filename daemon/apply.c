@@ -70,13 +70,15 @@ replace_str(char **dst, const char *src)
 	return 0;
 }
 
-/* The parts of an event that are not features: identity, flags, conversions. */
+/* The parts of an event that are not features: identity, flags, conversions. A profile
+ * update older than the newest applied (fresh 0) leaves owner, segment and consent. */
 static int
-apply_contact_fields(struct contact_row *row, const struct featspec *spec, const struct event *ev)
+apply_contact_fields(struct contact_row *row, const struct featspec *spec, const struct event *ev,
+		     int fresh)
 {
 	if (ev->account != NULL && replace_str(&row->account, ev->account) < 0)
 		return -1;
-	if (strcmp(ev->type, "contact.updated") == 0) {
+	if (strcmp(ev->type, "contact.updated") == 0 && fresh) {
 		json_t *owner = json_object_get(ev->data, "owner");
 		json_t *segment = json_object_get(ev->data, "segment");
 		json_t *consent = json_object_get(ev->data, "consent");
@@ -222,6 +224,7 @@ update_contact(struct batch *b, const struct scorer *sc, struct contact_row *row
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		const struct event *ev = &b->events[w->idx[i]].ev;
+		int fresh;
 
 		if (strcmp(ev->type, "sdr.outcome") == 0)
 			note_outcome(outcomes, row, ev);
@@ -229,8 +232,9 @@ update_contact(struct batch *b, const struct scorer *sc, struct contact_row *row
 		if (snapshot_due(row->last_event_us, ev->time_us) &&
 		    snapshot_take(snaps, row->contact_id, &st, spec, row->last_event_us) < 0)
 			goto oom;
+		fresh = fstate_profile_fresh(&st, ev);
 		(void)fstate_apply(&st, spec, ev);
-		if (apply_contact_fields(row, spec, ev) < 0)
+		if (apply_contact_fields(row, spec, ev, fresh) < 0)
 			goto oom;
 		last = ev;
 	}

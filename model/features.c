@@ -20,7 +20,7 @@ static const char *const behaviour_types[] = {
     "form.submitted", "content.downloaded", "webinar.attended", "demo.requested",
 };
 
-static const char *const state_keys[] = {"v", "at", "s", "a", "first", "last", "d0", "bits"};
+static const char *const state_keys[] = {"v", "at", "s", "a", "first", "last", "d0", "bits", "pa"};
 
 int
 fstate_init(struct fstate *st, const struct featspec *spec)
@@ -251,9 +251,18 @@ fstate_apply(struct fstate *st, const struct featspec *spec, const struct event 
 		changed = 1;
 	if (is_behaviour(ev->type) && mark_activity(st, ev->time_us))
 		changed = 1;
-	if (strcmp(ev->type, "contact.updated") == 0 && apply_attributes(st, spec, ev))
-		changed = 1;
+	if (strcmp(ev->type, "contact.updated") == 0 && fstate_profile_fresh(st, ev)) {
+		st->profile_at_us = ev->time_us;
+		if (apply_attributes(st, spec, ev))
+			changed = 1;
+	}
 	return changed;
+}
+
+int
+fstate_profile_fresh(const struct fstate *st, const struct event *ev)
+{
+	return strcmp(ev->type, "contact.updated") != 0 || ev->time_us >= st->profile_at_us;
 }
 
 double
@@ -388,6 +397,7 @@ fstate_to_json(const struct fstate *st, const struct featspec *spec)
 	bad |= json_object_set_new(o, "first", json_integer(st->first_seen_us)) == -1;
 	bad |= json_object_set_new(o, "last", json_integer(st->last_activity_us)) == -1;
 	bad |= json_object_set_new(o, "d0", json_integer(st->active_day0)) == -1;
+	bad |= json_object_set_new(o, "pa", json_integer(st->profile_at_us)) == -1;
 	bad |= json_object_set_new(o, "bits", json_string(bits)) == -1;
 	if (bad) {
 		json_decref(o);
@@ -523,6 +533,8 @@ parse_state(struct fstate *st, const struct featspec *spec, const json_t *stored
 	    get_int64(stored, "first", &st->first_seen_us, err) == -1 ||
 	    get_int64(stored, "last", &st->last_activity_us, err) == -1 ||
 	    get_int64(stored, "d0", &st->active_day0, err) == -1 ||
+	    (json_object_get(stored, "pa") != NULL && /* absent in states stored before it */
+	     get_int64(stored, "pa", &st->profile_at_us, err) == -1) ||
 	    parse_bits(json_object_get(stored, "bits"), &st->active_bits, err) == -1 ||
 	    signals_from_json(st, spec, json_object_get(stored, "s"), err) == -1)
 		return -1;

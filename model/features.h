@@ -21,6 +21,7 @@ struct fstate {
 	int64_t last_activity_us; /* last behaviour event; 0: none */
 	int64_t active_day0;	  /* day number (unix days) of bit 0 of active_bits */
 	uint64_t active_bits;	  /* bit i: active on day active_day0 - i */
+	int64_t profile_at_us;	  /* time of the newest contact.updated applied; 0: none */
 };
 
 /* An empty state for spec (all signals zero). Returns 0 or -1 (out of memory). */
@@ -35,8 +36,12 @@ int fstate_from_json(struct fstate *st, const struct featspec *spec, const json_
 /* A new JSON object for contacts.state, or NULL on out of memory. */
 json_t *fstate_to_json(const struct fstate *st, const struct featspec *spec);
 
+/* 1 unless ev is a contact.updated older than the newest one applied: profile fields
+ * follow the event time, not the arrival order (late events, several daemons). */
+int fstate_profile_fresh(const struct fstate *st, const struct event *ev);
+
 /* Applies one event: bumps the matching signals (decay-aware, in any time
- * order), copies spec attributes from contact.updated, marks activity.
+ * order), copies spec attributes from a fresh contact.updated, marks activity.
  * Returns 1 when features changed, 0 when the event has no feature effect. */
 int fstate_apply(struct fstate *st, const struct featspec *spec, const struct event *ev);
 

@@ -686,6 +686,46 @@ test_first_sight(void *zctx, const struct h_daemon *d, PGconn *db, int per_round
 		zmq_close(dealer[i]);
 }
 
+/* Profile updates follow the event time, whichever daemon applies them and in whatever
+ * order: an update sent first but dated later wins over one dated earlier. Each contact's two
+ * updates go out back to back on one PUSH, so round-robin gives them to different daemons. */
+static void
+test_profile_order(void *zctx, struct h_daemon d[2], PGconn *db, int contacts)
+{
+	void *push = zmq_socket(zctx, ZMQ_PUSH);
+	int linger = 10000, sent = 0;
+	char sql[160];
+
+	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
+	TEST_CHECK("profile PUSH connected", zmq_connect(push, d[0].pull) == 0 &&
+	                                         zmq_connect(push, d[1].pull) == 0);
+	h_sleep_ms(300);
+	for (int c = 0; c < contacts; c++) {
+		char id[32], who[32], *late, *early;
+
+		snprintf(who, sizeof(who), "po%04d", c);
+		snprintf(id, sizeof(id), "po-late-%d", c);
+		late = h_event(id, "contact.updated", who, "2026-11-20T10:00:01Z",
+		               "{\"owner\":\"late\",\"consent\":false}");
+		snprintf(id, sizeof(id), "po-early-%d", c);
+		early = h_event(id, "contact.updated", who, "2026-11-20T10:00:00Z",
+		                "{\"owner\":\"early\",\"consent\":true}");
+		sent += late != NULL && early != NULL &&
+		        zmq_send(push, late, strlen(late), 0) == (int)strlen(late) &&
+		        zmq_send(push, early, strlen(early), 0) == (int)strlen(early);
+		free(late);
+		free(early);
+	}
+	TEST_CHECK("profile updates sent", sent == contacts);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM contacts WHERE contact_id LIKE 'po%%' AND events_applied = 2");
+	TEST_CHECK("profile updates applied", h_wait_long(db, sql, contacts, left_ms()) == contacts);
+	TEST_CHECK("the later-dated owner and consent kept, for every contact",
+	           h_query_long(db, "SELECT count(*) FROM contacts WHERE contact_id LIKE 'po%' "
+	                            "AND owner = 'late' AND NOT consent") == contacts);
+	zmq_close(push);
+}
+
 int
 main(void)
 {
@@ -734,6 +774,7 @@ main(void)
 
 	test_shared_stream(zctx, d, db, subs, &pubs, contacts, rounds);
 	test_first_sight(zctx, d, db, slow ? 20 : NEW, slow ? 2 : NEW_ROUNDS);
+	test_profile_order(zctx, d, db, slow ? 40 : 300);
 
 	drain(subs, &pubs, 1500);
 	TEST_CHECK("counts read", counts_read(&d[0], &c[0]) == 0 && counts_read(&d[1], &c[1]) == 0);

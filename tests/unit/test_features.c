@@ -413,6 +413,41 @@ test_attributes(void)
 	                 json_pack("{s:s}", "seniority", "c_level")) == 1 &&
 	               strcmp(json_string_value(json_object_get(st.attributes, "seniority")),
 	                      "intern") == 0);
+	/* Profile fields follow the event time: an update dated before the newest applied one
+	 * (a late event, or one another daemon applied first) changes nothing. */
+	TEST_CHECK("newest update time kept", st.profile_at_us == T0);
+	(void)apply(&st, shipped, "contact.updated", T0 - 1, /* it still moves first_seen */
+	            json_pack("{s:s}", "seniority", "c_level"));
+	TEST_CHECK("an older update leaves the time", st.profile_at_us == T0);
+	fstate_row(&st, shipped, T0, &row);
+	TEST_STREQ("the newer value stays", vals[sen].str, "intern");
+	TEST_CHECK("an update of the same time applies",
+	           apply(&st, shipped, "contact.updated", T0,
+	                 json_pack("{s:s}", "seniority", "director")) == 1);
+	TEST_CHECK("a later one applies and moves the time",
+	           apply(&st, shipped, "contact.updated", T0 + 5,
+	                 json_pack("{s:s}", "seniority", "vp")) == 1 &&
+	               st.profile_at_us == T0 + 5);
+	{
+		json_t *stored = fstate_to_json(&st, shipped);
+		struct fstate back;
+		struct ls_err err;
+
+		TEST_CHECK("profile time stored",
+		           stored != NULL && json_integer_value(json_object_get(stored, "pa")) == T0 + 5);
+		TEST_CHECK("and read back", stored != NULL &&
+		                                fstate_from_json(&back, shipped, stored, &err) == 0 &&
+		                                back.profile_at_us == T0 + 5);
+		if (stored != NULL && back.signals != NULL)
+			fstate_clear(&back);
+		/* A state stored before the profile time existed reads as "none yet". */
+		json_object_del(stored, "pa");
+		TEST_CHECK("older state without it loads",
+		           fstate_from_json(&back, shipped, stored, &err) == 0 &&
+		               back.profile_at_us == 0);
+		fstate_clear(&back);
+		json_decref(stored);
+	}
 	fstate_clear(&st);
 }
 
