@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 
 #define CLOCK_SKEW_US (5LL * 60 * 1000000) /* how far past now an event may move the clock */
 #define READS_PER_WAKEUP 256               /* messages per socket per loop turn */
+#define BACKLOG_TRIM_MEMBERS 5000	  /* a backlog past this is worth giving memory back after */
 #define DRAIN_DEADLINE_US (20LL * 1000000) /* SIGTERM: how long to keep retrying the database */
 
 static int64_t
@@ -59,6 +61,22 @@ static size_t
 held(const struct server *s)
 {
 	return s->batcher.pending + s->inflight;
+}
+
+/* A backlog (a database outage, a burst) grows the heap, the writer threads' arenas too,
+ * and malloc keeps the freed memory; once the backlog is gone it goes back to the system,
+ * so a long-running daemon's RSS follows its load instead of its worst moment. */
+static void
+trim_after_backlog(struct server *s)
+{
+	size_t now = held(s);
+
+	if (now > s->held_peak)
+		s->held_peak = now;
+	if (now == 0 && s->held_peak > BACKLOG_TRIM_MEMBERS) {
+		s->held_peak = 0;
+		malloc_trim(0);
+	}
 }
 
 static void
@@ -866,6 +884,7 @@ server_run(struct server *s)
 		int taking = !s->stopping && held(s) < (size_t)s->cfg->batch_max_pending;
 
 		metrics_set_pending(held(s));
+		trim_after_backlog(s);
 		if (taking) {
 			for (size_t i = 0; i < 4; i++)
 				if (inputs[i] != NULL) {

@@ -35,6 +35,7 @@ struct server {
 	struct batcher batcher;
 	struct writers writers; /* apply the sealed batches, database.writers at once */
 	size_t inflight;        /* members of the batches the writers hold */
+	size_t held_peak;       /* most members held since the last trim */
 	int barrier_inflight;   /* a forget batch is being applied: it runs alone */
 	int scorer_wanted;      /* a model or config change waits for the writers to be idle */
 	struct ingest_limits limits;
