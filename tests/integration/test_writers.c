@@ -77,6 +77,30 @@ free_messages(char **msgs)
 	free(msgs);
 }
 
+/* 40 events of contacts outside the stream's, as one message. */
+static char *
+other_traffic(void)
+{
+	size_t size = 40 * 512, used = 0;
+	char *msg = malloc(size);
+
+	if (msg == NULL)
+		return NULL;
+	msg[used++] = '[';
+	for (int i = 0; i < 40; i++) {
+		char id[32], who[32], *ev;
+
+		snprintf(id, sizeof(id), "x-%d", i);
+		snprintf(who, sizeof(who), "wx%03d", i);
+		ev = h_event(id, "page.viewed", who, "2026-11-24T10:00:00Z", NULL);
+		used += (size_t)snprintf(msg + used, size - used, "%s%s", i ? "," : "", ev ? ev : "{}");
+		free(ev);
+	}
+	msg[used++] = ']';
+	msg[used] = '\0';
+	return msg;
+}
+
 /* leadscore_duplicates_total from /metrics, waiting up to 10 s for want. */
 static long
 duplicates_total(const struct h_daemon *d, long want)
@@ -132,7 +156,7 @@ run(const char *name, int writers, char **msgs)
 	PGconn *db = NULL;
 	void *zctx = zmq_ctx_new();
 	const char *resend[RESENT];
-	char *forget = NULL, *after = NULL;
+	char *forget = NULL, *after = NULL, *traffic = NULL;
 
 	snprintf(extra, sizeof(extra), "[database]\nwriters = %d\n[batch]\nmax_events = 30\n",
 	         writers);
@@ -160,8 +184,12 @@ run(const char *name, int writers, char **msgs)
 	 * the contact's later events start it afresh. */
 	forget = h_event("w-forget", "contact.forgotten", "wc007", "2026-11-25T00:00:00Z", NULL);
 	after = h_event("w-after", "page.viewed", "wc007", "2026-11-25T00:01:00Z", NULL);
+	/* Other contacts only: PUSH and the acknowledged socket are not ordered with each other,
+	 * and a resent event of the forgotten contact arriving after the forget would be new
+	 * again (the forget erases its ledger too). */
+	traffic = other_traffic();
 	TEST_CHECK("more traffic pushed",
-	           h_push(zctx, d.pull, (const char *const *)msgs + 1, 3) == 0);
+	           traffic != NULL && h_push(zctx, d.pull, (const char *const *)&traffic, 1) == 0);
 	TEST_CHECK("forget acknowledged",
 	           forget && h_send_ack(zctx, d.router, forget, strlen(forget), reply,
 	                                sizeof(reply), 10000) == 0);
@@ -183,6 +211,7 @@ run(const char *name, int writers, char **msgs)
 	if (th_failed)
 		h_daemon_log(&d);
 out:
+	free(traffic);
 	free(forget);
 	free(after);
 	PQfinish(db);
