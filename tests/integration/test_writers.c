@@ -93,7 +93,8 @@ other_traffic(void)
 		snprintf(id, sizeof(id), "x-%d", i);
 		snprintf(who, sizeof(who), "wx%03d", i);
 		ev = h_event(id, "page.viewed", who, "2026-11-24T10:00:00Z", NULL);
-		used += (size_t)snprintf(msg + used, size - used, "%s%s", i ? "," : "", ev ? ev : "{}");
+		used +=
+		    (size_t)snprintf(msg + used, size - used, "%s%s", i ? "," : "", ev ? ev : "{}");
 		free(ev);
 	}
 	msg[used++] = ']';
