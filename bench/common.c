@@ -33,7 +33,7 @@ void
 bench_result(const char *name, double value)
 {
 	/* Counts print whole (%.6g would round 1,007,500 to 1.0075e+06); rates keep 6 digits. */
-	if (value == (double)(long long)value && value < 1e15 && value > -1e15)
+	if (value < 1e15 && value > -1e15 && value == (double)(long long)value)
 		printf("result %s %lld\n", name, (long long)value);
 	else
 		printf("result %s %.6g\n", name, value);
