@@ -1,6 +1,8 @@
 /* api_ops.c: the queue, claim, lease, lead and account operations, whichever transport asked. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +137,7 @@ static PGconn *
 conn_get(struct api *a, struct api_reply *r)
 {
 	struct ls_err err = {{0}};
-	PGconn *conn = dbpool_get(a->pool, POOL_WAIT_MS, &err);
+	PGconn *conn = dbpool_get_prepared(a->pool, POOL_WAIT_MS, queue_prepare, &err);
 
 	if (conn == NULL)
 		api_fail(r, 503, "database unavailable: %s", err.msg);
@@ -147,6 +149,71 @@ static void
 db_failed(struct api_reply *r, PGconn *conn, const struct ls_err *err)
 {
 	api_fail(r, db_connection_lost(conn) ? 503 : 500, "database error: %s", err->msg);
+}
+
+/* ---- queue items, parsed once ---- */
+
+/*
+ * Parsing the JSON text of a queue page's items is a large part of a queue read's cost, and
+ * the same items come back page after page (the head of the queue moves slowly). So a
+ * parsed item is kept, keyed by its whole text: the same text always parses to the same
+ * value. A fixed table, one item per slot (a newer one takes its slot); the values are never
+ * modified once parsed, and jansson's reference counts and encoders are thread-safe, so
+ * request threads share them.
+ */
+#define ITEM_SLOTS 1024
+
+static struct item_slot {
+	uint64_t hash;
+	size_t len;
+	char *text;
+	json_t *doc;
+} item_slots[ITEM_SLOTS];
+static pthread_mutex_t item_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static json_t *
+item_json(const char *text, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	struct item_slot *slot, old;
+	json_t *doc = NULL;
+	char *copy;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+	slot = &item_slots[h % ITEM_SLOTS];
+	pthread_mutex_lock(&item_lock);
+	if (slot->doc != NULL && slot->hash == h && slot->len == len &&
+	    memcmp(slot->text, text, len) == 0)
+		doc = json_incref(slot->doc);
+	pthread_mutex_unlock(&item_lock);
+	if (doc != NULL)
+		return doc;
+	if ((doc = json_loadb(text, len, 0, NULL)) == NULL || (copy = malloc(len)) == NULL)
+		return doc; /* unparsed (NULL), or parsed but not kept */
+	memcpy(copy, text, len);
+	pthread_mutex_lock(&item_lock);
+	old = *slot;
+	*slot = (struct item_slot){h, len, copy, json_incref(doc)};
+	pthread_mutex_unlock(&item_lock);
+	free(old.text);
+	json_decref(old.doc);
+	return doc;
+}
+
+/* A queue page's items (one JSON text per row) as an array; the items are shared: read only. */
+static json_t *
+items_json(PGresult *res)
+{
+	json_t *items = json_array();
+
+	for (int i = 0; items != NULL && i < PQntuples(res); i++)
+		if (json_array_append_new(items, item_json(PQgetvalue(res, i, 0),
+		                                           (size_t)PQgetlength(res, i, 0))) < 0) {
+			json_decref(items);
+			return NULL;
+		}
+	return items;
 }
 
 static json_t *
@@ -327,7 +394,7 @@ api_op_queue(struct api *a, const json_t *args, enum metrics_api via, struct api
 	c.page++;
 	cursor_format(&c, next, sizeof(next));
 	r->body =
-	    json_pack("{s:o, s:s?}", "items", rows_json(res), "next_cursor", more ? next : NULL);
+	    json_pack("{s:o, s:s?}", "items", items_json(res), "next_cursor", more ? next : NULL);
 	PQclear(res);
 	r->status = r->body != NULL ? 200 : 500;
 }

@@ -17,9 +17,11 @@ struct dbpool {
 	long statement_timeout_ms;
 	PGconn **idle; /* open connections not in use */
 	size_t nidle;
-	size_t size; /* most connections at once */
-	size_t out;  /* handed out, plus being opened */
-	size_t lost; /* connections closed after a loss, not yet replaced */
+	size_t size;       /* most connections at once */
+	size_t out;        /* handed out, plus being opened */
+	size_t lost;       /* connections closed after a loss, not yet replaced */
+	PGconn **prepared; /* open connections that dbpool_get_prepared has prepared */
+	size_t nprepared;
 };
 
 struct dbpool *
@@ -28,9 +30,12 @@ dbpool_new(const char *dsn, long statement_timeout_ms, size_t size, struct ls_er
 	struct dbpool *p = calloc(1, sizeof(*p));
 
 	if (p == NULL || (p->idle = calloc(size ? size : 1, sizeof(*p->idle))) == NULL ||
+	    (p->prepared = calloc(size ? size : 1, sizeof(*p->prepared))) == NULL ||
 	    (p->dsn = strdup(dsn)) == NULL) {
-		if (p != NULL)
+		if (p != NULL) {
 			free(p->idle);
+			free(p->prepared);
+		}
 		free(p);
 		ls_err_set(err, "out of memory");
 		return NULL;
@@ -52,6 +57,7 @@ dbpool_free(struct dbpool *p)
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->freed);
 	free(p->idle);
+	free(p->prepared);
 	free(p->dsn);
 	free(p);
 }
@@ -104,12 +110,61 @@ dbpool_get(struct dbpool *p, int wait_ms, struct ls_err *err)
 	return conn;
 }
 
+/* The index of conn among the prepared connections, or nprepared. The caller holds the lock. */
+static size_t
+prepared_at(const struct dbpool *p, const PGconn *conn)
+{
+	size_t i;
+
+	for (i = 0; i < p->nprepared && p->prepared[i] != conn; i++)
+		;
+	return i;
+}
+
+PGconn *
+dbpool_get_prepared(struct dbpool *p, int wait_ms, int (*prepare)(PGconn *, struct ls_err *),
+                    struct ls_err *err)
+{
+	PGconn *conn = dbpool_get(p, wait_ms, err);
+	int known;
+
+	if (conn == NULL)
+		return NULL;
+	pthread_mutex_lock(&p->lock);
+	known = prepared_at(p, conn) < p->nprepared;
+	pthread_mutex_unlock(&p->lock);
+	if (known)
+		return conn;
+	if (prepare(conn, err) < 0) {
+		/* Some statements may be prepared, some not: the connection goes. */
+		if (!db_connection_lost(conn)) {
+			PQfinish(conn);
+			conn = NULL;
+		}
+		dbpool_put(p, conn);
+		return NULL;
+	}
+	pthread_mutex_lock(&p->lock);
+	/* At most size connections are open at once, and each is listed once. */
+	if (p->nprepared < p->size)
+		p->prepared[p->nprepared++] = conn;
+	pthread_mutex_unlock(&p->lock);
+	return conn;
+}
+
 void
 dbpool_put(struct dbpool *p, PGconn *conn)
 {
 	int lost = conn != NULL && db_connection_lost(conn);
 
 	if (conn != NULL && (lost || PQtransactionStatus(conn) != PQTRANS_IDLE)) {
+		size_t i;
+
+		/* Off the list before it is freed: a new connection may get its address. */
+		pthread_mutex_lock(&p->lock);
+		if ((i = prepared_at(p, conn)) < p->nprepared)
+			p->prepared[i] = p->prepared[--p->nprepared];
+		pthread_mutex_unlock(&p->lock);
 		PQfinish(conn);
 		conn = NULL;
 	}

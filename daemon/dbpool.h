@@ -19,6 +19,13 @@ void dbpool_free(struct dbpool *p);
  * (the caller answers 503). */
 PGconn *dbpool_get(struct dbpool *p, int wait_ms, struct ls_err *err) LS_MUST_CHECK;
 
+/* As dbpool_get; when the connection is one this pool has not yet run prepare on (just
+ * opened), prepare runs on it first, so statements are prepared once per connection. A
+ * pool's callers all pass the same prepare. NULL with a reason when prepare fails. */
+PGconn *dbpool_get_prepared(struct dbpool *p, int wait_ms,
+                            int (*prepare)(PGconn *, struct ls_err *),
+                            struct ls_err *err) LS_MUST_CHECK;
+
 /* Gives a connection back; one that was lost or is inside a transaction is closed, so
  * the next user reconnects. */
 void dbpool_put(struct dbpool *p, PGconn *conn);

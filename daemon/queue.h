@@ -20,13 +20,18 @@ struct queue_filter {
  * unsubscribed, not yet scored, or under a live lease are never listed.
  */
 
-/* The first f->limit contacts of the queue. */
+/* Prepares on conn the statements of the functions below other than queue_fetch, which
+ * need them: once per connection, before its first use by them. */
+int queue_prepare(PGconn *conn, struct ls_err *err) LS_MUST_CHECK;
+
+/* The first f->limit contacts of the queue (needs no queue_prepare). */
 PGresult *queue_fetch(PGconn *conn, const struct queue_filter *f, struct ls_err *err) LS_MUST_CHECK;
 
 /*
- * One page of a walk through the queue. Page 0 starts the walk; each page holds the best
- * contacts the walk has not returned yet, so however scores move between pages no
- * contact comes twice and none that stays listable is skipped. A page asked for again
+ * One page of a walk through the queue. Page 0 starts the walk (walk_id must be new: no
+ * page of it asked for yet); each page holds the best contacts the walk has not returned
+ * yet, so however scores move between pages no contact comes twice and none that stays
+ * listable is skipped. A page asked for again
  * returns the contacts it returned the first time (those still listable). *more is set
  * when the page was full, so a next page may follow (the walk remembers this one).
  */
