@@ -28,6 +28,7 @@
 
 #define CLOCK_SKEW_US (5LL * 60 * 1000000) /* how far past now an event may move the clock */
 #define READS_PER_WAKEUP 256               /* messages per socket per loop turn */
+#define TRIM_INTERVAL_US (60LL * 1000000) /* free memory goes back at least this often */
 #define BACKLOG_TRIM_MEMBERS 5000	  /* a backlog past this is worth giving memory back after */
 #define DRAIN_DEADLINE_US (20LL * 1000000) /* SIGTERM: how long to keep retrying the database */
 
@@ -63,18 +64,23 @@ held(const struct server *s)
 	return s->batcher.pending + s->inflight;
 }
 
-/* A backlog (a database outage, a burst) grows the heap, the writer threads' arenas too,
- * and malloc keeps the freed memory; once the backlog is gone it goes back to the system,
- * so a long-running daemon's RSS follows its load instead of its worst moment. */
+/* A backlog (a database outage, a burst) or a slow subscriber (messages queued in ZeroMQ) grows
+ * the heap, the writer threads' arenas too, and malloc keeps what is freed. So once the load
+ * is back to a batch's worth, after a backlog and at least once a minute, the free memory goes
+ * back to the system: a long-running daemon's RSS follows its load, not its worst moment. */
 static void
 trim_after_backlog(struct server *s)
 {
 	size_t now = held(s);
+	int64_t t = mono_us();
 
 	if (now > s->held_peak)
 		s->held_peak = now;
-	if (now == 0 && s->held_peak > BACKLOG_TRIM_MEMBERS) {
+	if (now > s->batcher.max_events)
+		return;
+	if (s->held_peak > BACKLOG_TRIM_MEMBERS || t >= s->trim_next_us) {
 		s->held_peak = 0;
+		s->trim_next_us = t + TRIM_INTERVAL_US;
 		malloc_trim(0);
 	}
 }
@@ -824,12 +830,16 @@ poll_timeout_ms(struct server *s)
 {
 	int64_t now = mono_us(), wait = 1000000;
 
-	/* An open batch whose writer is busy waits for it (its eventfd wakes us). */
+	/* An open batch is due only when seal_by_age would seal it: its writer idle, nothing of
+	 * its partition queued. Otherwise its writer's eventfd, or the database coming back,
+	 * wakes us: waiting 0 here would spin while the database is away. */
+	uint32_t waiting = queued_parts(s);
+
 	for (size_t k = 0; k < s->writers.n; k++) {
 		const struct batch *open = s->batcher.open[k];
 		int64_t due;
 
-		if (open == NULL || !writers_idle(&s->writers, k))
+		if (open == NULL || (waiting & (1u << k)) || !writers_idle(&s->writers, k))
 			continue;
 		due = open->opened_us + s->cfg->batch_max_latency_ms * 1000;
 		if (due - now < wait)

@@ -36,6 +36,7 @@ struct server {
 	struct writers writers; /* apply the sealed batches, database.writers at once */
 	size_t inflight;        /* members of the batches the writers hold */
 	size_t held_peak;       /* most members held since the last trim */
+	int64_t trim_next_us;   /* monotonic; when free memory goes back at the latest */
 	int barrier_inflight;   /* a forget batch is being applied: it runs alone */
 	int scorer_wanted;      /* a model or config change waits for the writers to be idle */
 	struct ingest_limits limits;
