@@ -689,18 +689,29 @@ queued_parts(const struct server *s)
 /* Partition k's open batch is sealed by age only when writer k could take it at once:
  * while the writer is busy the batch keeps growing (up to batch.max_events), so a loaded
  * daemon writes big batches and an idle one answers within batch.max_latency_ms. */
+static uint32_t
+sealable_parts(struct server *s)
+{
+	uint32_t waiting = queued_parts(s), mask = 0;
+
+	for (size_t k = 0; k < s->writers.n; k++)
+		if (!(waiting & (1u << k)) && writers_idle(&s->writers, k))
+			mask |= 1u << k;
+	return mask;
+}
+
 static void
 seal_by_age(struct server *s)
 {
-	uint32_t waiting;
+	uint32_t sealable;
 
 	if (s->stopping) {
 		batcher_seal(&s->batcher, mono_us(), -1);
 		return;
 	}
-	waiting = queued_parts(s);
+	sealable = sealable_parts(s);
 	for (size_t k = 0; k < s->writers.n; k++)
-		if (!(waiting & (1u << k)) && writers_idle(&s->writers, k))
+		if (sealable & (1u << k))
 			batcher_seal_part(&s->batcher, k, mono_us(),
 			                  s->cfg->batch_max_latency_ms * 1000);
 }
@@ -830,16 +841,16 @@ poll_timeout_ms(struct server *s)
 {
 	int64_t now = mono_us(), wait = 1000000;
 
-	/* An open batch is due only when seal_by_age would seal it: its writer idle, nothing of
-	 * its partition queued. Otherwise its writer's eventfd, or the database coming back,
-	 * wakes us: waiting 0 here would spin while the database is away. */
-	uint32_t waiting = queued_parts(s);
+	/* An open batch is due only when seal_by_age would seal it. Otherwise its writer's
+	 * eventfd, or the database coming back, wakes us: waiting 0 here would spin while the
+	 * database is away. */
+	uint32_t sealable = sealable_parts(s);
 
 	for (size_t k = 0; k < s->writers.n; k++) {
 		const struct batch *open = s->batcher.open[k];
 		int64_t due;
 
-		if (open == NULL || (waiting & (1u << k)) || !writers_idle(&s->writers, k))
+		if (open == NULL || !(sealable & (1u << k)))
 			continue;
 		due = open->opened_us + s->cfg->batch_max_latency_ms * 1000;
 		if (due - now < wait)
