@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stmtcache.h"
+
 /* ndim, flags, element type, then one dimension: length and lower bound. */
 #define HEADER_LEN 20
 #define EMPTY_HEADER_LEN 12
@@ -236,6 +238,26 @@ pgarray_finish(struct pgarray *a)
 	return 0;
 }
 
+/* Finishes arrays[0..n) and points values/lengths/formats at them; 0 or -1 with err. */
+static int
+bind_arrays(struct pgarray *arrays, int n, const char **values, int *lengths, int *formats,
+            struct ls_err *err)
+{
+	if (n > MAX_PARAMS)
+		return ls_err_set(err, "a statement with %d array parameters (at most %d)", n,
+		                  MAX_PARAMS);
+	for (int i = 0; i < n; i++) {
+		if (pgarray_finish(&arrays[i]) < 0)
+			return ls_err_set(err, "out of memory");
+		if (arrays[i].len > INT32_MAX)
+			return ls_err_set(err, "an array parameter of %zu bytes", arrays[i].len);
+		values[i] = arrays[i].buf;
+		lengths[i] = (int)arrays[i].len;
+		formats[i] = 1;
+	}
+	return 0;
+}
+
 PGresult *
 pgarray_exec(PGconn *conn, const char *sql, struct pgarray *arrays, int n, struct ls_err *err)
 {
@@ -243,25 +265,22 @@ pgarray_exec(PGconn *conn, const char *sql, struct pgarray *arrays, int n, struc
 	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
 	PGresult *res;
 
-	if (n > MAX_PARAMS) {
-		ls_err_set(err, "a statement with %d array parameters (at most %d)", n, MAX_PARAMS);
+	if (bind_arrays(arrays, n, values, lengths, formats, err) < 0)
 		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
-		if (pgarray_finish(&arrays[i]) < 0) {
-			ls_err_set(err, "out of memory");
-			return NULL;
-		}
-		if (arrays[i].len > INT32_MAX) {
-			ls_err_set(err, "an array parameter of %zu bytes", arrays[i].len);
-			return NULL;
-		}
-		values[i] = arrays[i].buf;
-		lengths[i] = (int)arrays[i].len;
-		formats[i] = 1;
-	}
 	res = PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0);
 	if (res == NULL)
 		ls_err_set(err, "no result (connection lost or out of memory)");
 	return res;
+}
+
+PGresult *
+pgarray_exec_prepared(PGconn *conn, const char *sql, struct pgarray *arrays, int n,
+                      struct ls_err *err)
+{
+	const char *values[MAX_PARAMS];
+	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
+
+	if (bind_arrays(arrays, n, values, lengths, formats, err) < 0)
+		return NULL;
+	return stmt_exec(conn, sql, n, values, lengths, formats, err);
 }

@@ -56,4 +56,11 @@ int pgarray_finish(struct pgarray *a) LS_MUST_CHECK;
 PGresult *pgarray_exec(PGconn *conn, const char *sql, struct pgarray *arrays, int n,
                        struct ls_err *err);
 
+/* The same through a statement prepared on conn the first time sql runs there
+ * (stmtcache.h): parsed once per connection, and planned once when PostgreSQL finds the
+ * generic plan as good. Only for statements whose best plan cannot change as tables
+ * grow (an INSERT from unnest): a generic plan chosen while a table was empty stays. */
+PGresult *pgarray_exec_prepared(PGconn *conn, const char *sql, struct pgarray *arrays, int n,
+                                struct ls_err *err);
+
 #endif

@@ -77,12 +77,13 @@ snapshot_store(PGconn *conn, const struct snapshot_list *l, const char *spec_has
 		pgarray_json(&col[3], l->items[i].features);
 	}
 	/* Rows come in contact-id order (the batch's), the order concurrent batches share. */
-	res = pgarray_exec(conn,
-	                   "INSERT INTO contact_snapshots (contact_id, day, as_of, spec_hash, "
-	                   "features) SELECT c, (a AT TIME ZONE 'UTC')::date, a, h, f "
-	                   "FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[]) "
-	                   "AS x(c, a, h, f) ON CONFLICT DO NOTHING",
-	                   col, 4, err);
+	res = pgarray_exec_prepared(
+	    conn,
+	    "INSERT INTO contact_snapshots (contact_id, day, as_of, spec_hash, "
+	    "features) SELECT c, (a AT TIME ZONE 'UTC')::date, a, h, f "
+	    "FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[]) "
+	    "AS x(c, a, h, f) ON CONFLICT DO NOTHING",
+	    col, 4, err);
 	for (int c = 0; c < 4; c++)
 		pgarray_free(&col[c]);
 	if (res == NULL)
@@ -116,8 +117,6 @@ static const char examples_sql[] =
     " AND NOT EXISTS (SELECT 1 FROM contact_snapshots s WHERE s.contact_id = k.contact_id"
     " AND s.day = (k.last_event_at AT TIME ZONE 'UTC')::date) "
     "ORDER BY 2, 1"; /* the same data gives the same rows in the same order */
-/* the same data gives the same rows in the same order */ /* the same data gives the same rows
-                                                             in the same order */
 
 static int64_t
 get_us(const PGresult *res, int col)

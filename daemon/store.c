@@ -17,12 +17,18 @@ const char *const store_contact_tables[] = {
     "outcomes", "contacts",      "leases",       "queue_seen",
     NULL};
 
+/* How a batch statement runs: planned for its arrays each time (its best plan depends on
+ * the table's size), or prepared once on the writer's connection (an INSERT from unnest,
+ * whose plan cannot change). */
+enum run_as { PLANNED_EACH_TIME, PREPARED };
+
 /* Runs sql with binary array parameters; NULL (err set) unless the status is want. */
 static PGresult *
-exec_arrays(PGconn *conn, const char *sql, struct pgarray *arrays, int n, ExecStatusType want,
-            const char *what, struct ls_err *err)
+exec_arrays(PGconn *conn, enum run_as how, const char *sql, struct pgarray *arrays, int n,
+            ExecStatusType want, const char *what, struct ls_err *err)
 {
-	PGresult *res = pgarray_exec(conn, sql, arrays, n, err);
+	PGresult *res = how == PREPARED ? pgarray_exec_prepared(conn, sql, arrays, n, err)
+	                                : pgarray_exec(conn, sql, arrays, n, err);
 
 	for (int i = 0; i < n; i++)
 		pgarray_free(&arrays[i]);
@@ -150,7 +156,7 @@ store_lock_contacts(PGconn *conn, char *const *ids, size_t n, struct contact_row
 		pgarray_text(&arr, ids[i]);
 	/* The contacts not there yet are created at the end of the batch, written once. */
 	res = exec_arrays(
-	    conn,
+	    conn, PLANNED_EACH_TIME,
 	    "SELECT contact_id, account, owner, consent, bounced, unsubscribed, state, "
 	    "events_applied, " US("first_seen") ", " US("last_event_at") ", " US(
 	        "last_activity_at") ", " US("converted_at") ", score, tier, probability, "
@@ -258,7 +264,7 @@ store_insert_events(PGconn *conn, struct event *const *evs, size_t n, unsigned c
 		pgarray_json(&col[5], evs[i]->data);
 	}
 	/* evs come in key order (byte order), so concurrent batches insert in one order. */
-	res = exec_arrays(conn,
+	res = exec_arrays(conn, PREPARED,
 	                  "INSERT INTO events (contact_id, source, event_id, type, time, data) "
 	                  "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
 	                  "$5::timestamptz[], $6::jsonb[]) "
@@ -382,7 +388,7 @@ update_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct l
 		return 0;
 	}
 	res = exec_arrays(
-	    conn,
+	    conn, PLANNED_EACH_TIME,
 	    "UPDATE contacts c SET account = x.account, owner = x.owner, segment = x.segment, "
 	    "holdout = x.holdout, holdout_key = x.holdout_key, consent = x.consent, "
 	    "bounced = x.bounced, unsubscribed = x.unsubscribed, state = x.state, "
@@ -414,7 +420,7 @@ insert_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct l
 		free_arrays(col, C_COUNT);
 		return 0;
 	}
-	res = exec_arrays(conn,
+	res = exec_arrays(conn, PREPARED,
 	                  "INSERT INTO contacts (" CONTACT_COLUMNS ", scored_at, updated_at) "
 	                  "SELECT *, now(), now() FROM " CONTACT_UNNEST
 	                  " ON CONFLICT (contact_id) DO NOTHING",
@@ -473,7 +479,7 @@ store_insert_score_changes(PGconn *conn, const struct score_change *changes, siz
 		pgarray_json_text(&col[9], sc->reasons);
 	}
 	res = exec_arrays(
-	    conn,
+	    conn, PREPARED,
 	    "INSERT INTO score_changes (contact_id, score, previous_score, tier, "
 	    "previous_tier, probability, model_version, event_source, event_id, reasons) "
 	    "SELECT * FROM unnest($1::text[], $2::int2[], $3::int2[], $4::text[], "
