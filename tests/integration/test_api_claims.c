@@ -227,6 +227,29 @@ test_forget_erases_leases(void *zctx, PGconn *db)
 	           h_query_long(db, "SELECT count(*) FROM leases WHERE contact_id = 'c01'") == 0);
 }
 
+/* A contact a walk returned is forgotten from queue_seen too (keyed by walk since 006). */
+static void
+test_forget_erases_walks(void *zctx, PGconn *db)
+{
+	char reply[1024], contact[64] = "", sql[160], *ev;
+	const char *at;
+
+	TEST_CHECK("first page of one",
+	           h_http(d.http_port, "GET", "/v1/queue?limit=1", sdr, NULL, NULL, 0, out,
+	                  sizeof(out)) == 200);
+	if ((at = strstr(out, "\"contact\":\"")) != NULL)
+		sscanf(at + 11, "%63[^\"]", contact);
+	TEST_CHECK("it names a contact", contact[0] != '\0');
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM queue_seen WHERE contact_id = '%s'",
+	         contact);
+	TEST_CHECK("the walk recorded it", h_query_long(db, sql) == 1);
+	ev = h_event("f-2", "contact.forgotten", contact, "2026-11-20T12:00:00Z", NULL);
+	TEST_CHECK("forgotten",
+	           h_send_ack(zctx, d.router, ev, strlen(ev), reply, sizeof(reply), 10000) == 0);
+	free(ev);
+	TEST_CHECK("its walk rows erased with it", h_query_long(db, sql) == 0);
+}
+
 int
 main(void)
 {
@@ -253,6 +276,7 @@ main(void)
 	test_concurrent_claims(db);
 	test_release_and_expiry(db);
 	test_forget_erases_leases(zctx, db);
+	test_forget_erases_walks(zctx, db);
 	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
 	if (th_failed)
 		h_daemon_log(&d);
