@@ -35,6 +35,7 @@ void
 api_reply_clear(struct api_reply *r)
 {
 	json_decref(r->body);
+	free(r->body_text);
 	memset(r, 0, sizeof(*r));
 }
 

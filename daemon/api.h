@@ -46,6 +46,7 @@ struct api {
 struct api_reply {
 	int status;       /* HTTP status code */
 	json_t *body;     /* 2xx: the body (owned; NULL for 204); 4xx/5xx: extra members or NULL */
+	char *body_text;  /* 2xx: the body as compact JSON text instead (owned), or NULL */
 	char detail[512]; /* 4xx/5xx: what went wrong, in a sentence */
 	char event_id[300]; /* outcomes: the CloudEvent id used, for the Idempotency-Key header */
 };

@@ -12,6 +12,7 @@
 #include "api.h"
 #include "db.h"
 #include "event.h"
+#include "jsonw.h"
 #include "leads.h"
 #include "log.h"
 #include "queue.h"
@@ -151,69 +152,93 @@ db_failed(struct api_reply *r, PGconn *conn, const struct ls_err *err)
 	api_fail(r, db_connection_lost(conn) ? 503 : 500, "database error: %s", err->msg);
 }
 
-/* ---- queue items, parsed once ---- */
+/* ---- queue items, parsed and written once ---- */
 
 /*
- * Parsing the JSON text of a queue page's items is a large part of a queue read's cost, and
- * the same items come back page after page (the head of the queue moves slowly). So a
- * parsed item is kept, keyed by its whole text: the same text always parses to the same
- * value. A fixed table, one item per slot (a newer one takes its slot); the values are never
- * modified once parsed, and jansson's reference counts and encoders are thread-safe, so
- * request threads share them.
+ * A queue page's items come from the database as JSON text in PostgreSQL's layout; the
+ * reply has them in jansson's compact layout, as every other reply. Parsing and writing
+ * them again is most of a queue read's own cost, and the same items come back page after
+ * page (the head of the queue moves slowly). So an item's compact text is kept, keyed by its
+ * database text: the same text always gives the same item. A fixed table, one item per slot
+ * (a newer one takes its slot).
  */
 #define ITEM_SLOTS 1024
 
 static struct item_slot {
 	uint64_t hash;
-	size_t len;
-	char *text;
-	json_t *doc;
+	size_t len, out_len;
+	char *text, *out;
 } item_slots[ITEM_SLOTS];
 static pthread_mutex_t item_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static json_t *
-item_json(const char *text, size_t len)
+/* The compact text of one item, appended to w; -1 when it is not JSON or memory ran out. */
+static int
+item_append(struct jsonw *w, const char *text, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
 	struct item_slot *slot, old;
-	json_t *doc = NULL;
-	char *copy;
+	json_t *doc;
+	char *copy, *out;
+	int hit = 0;
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
 	slot = &item_slots[h % ITEM_SLOTS];
 	pthread_mutex_lock(&item_lock);
-	if (slot->doc != NULL && slot->hash == h && slot->len == len &&
-	    memcmp(slot->text, text, len) == 0)
-		doc = json_incref(slot->doc);
+	if (slot->out != NULL && slot->hash == h && slot->len == len &&
+	    memcmp(slot->text, text, len) == 0) {
+		jsonw_raw(w, slot->out, slot->out_len);
+		hit = 1;
+	}
 	pthread_mutex_unlock(&item_lock);
-	if (doc != NULL)
-		return doc;
-	if ((doc = json_loadb(text, len, 0, NULL)) == NULL || (copy = malloc(len)) == NULL)
-		return doc; /* unparsed (NULL), or parsed but not kept */
+	if (hit)
+		return 0;
+	if ((doc = json_loadb(text, len, 0, NULL)) == NULL)
+		return -1;
+	out = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (out == NULL)
+		return -1;
+	jsonw_rawz(w, out);
+	if ((copy = malloc(len)) == NULL) {
+		free(out);
+		return 0; /* written, not kept */
+	}
 	memcpy(copy, text, len);
 	pthread_mutex_lock(&item_lock);
 	old = *slot;
-	*slot = (struct item_slot){h, len, copy, json_incref(doc)};
+	*slot = (struct item_slot){h, len, strlen(out), copy, out};
 	pthread_mutex_unlock(&item_lock);
 	free(old.text);
-	json_decref(old.doc);
-	return doc;
+	free(old.out);
+	return 0;
 }
 
-/* A queue page's items (one JSON text per row) as an array; the items are shared: read only. */
-static json_t *
-items_json(PGresult *res)
+/*
+ * A queue page as the reply's text, byte for byte what jansson's compact dump of
+ * {"items": [...], "next_cursor": next} gives (next NULL: null). NULL when an item is not
+ * JSON or memory ran out.
+ */
+static char *
+page_text(PGresult *res, const char *next)
 {
-	json_t *items = json_array();
+	struct jsonw w;
 
-	for (int i = 0; items != NULL && i < PQntuples(res); i++)
-		if (json_array_append_new(items, item_json(PQgetvalue(res, i, 0),
-		                                           (size_t)PQgetlength(res, i, 0))) < 0) {
-			json_decref(items);
+	jsonw_init(&w);
+	jsonw_rawz(&w, "{\"items\":[");
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (i > 0)
+			jsonw_rawz(&w, ",");
+		if (item_append(&w, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) < 0) {
+			jsonw_free(&w);
 			return NULL;
 		}
-	return items;
+	}
+	jsonw_rawz(&w, "]");
+	jsonw_key(&w, "next_cursor", 0);
+	jsonw_string(&w, next);
+	jsonw_rawz(&w, "}");
+	return jsonw_take(&w, NULL);
 }
 
 static json_t *
@@ -393,10 +418,12 @@ api_op_queue(struct api *a, const json_t *args, enum metrics_api via, struct api
 	}
 	c.page++;
 	cursor_format(&c, next, sizeof(next));
-	r->body =
-	    json_pack("{s:o, s:s?}", "items", items_json(res), "next_cursor", more ? next : NULL);
+	r->body_text = page_text(res, more ? next : NULL);
 	PQclear(res);
-	r->status = r->body != NULL ? 200 : 500;
+	if (r->body_text != NULL)
+		r->status = 200;
+	else
+		api_fail(r, 500, "a queue item is not JSON, or out of memory");
 }
 
 /* ---- claims and leases ---- */

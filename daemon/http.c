@@ -264,14 +264,23 @@ problemf(struct MHD_Connection *c, int status, const char *fmt, ...)
 	return problem(c, status, detail, NULL, NULL, NULL);
 }
 
+/* Sends r; a text body moves into the response (r keeps NULL in its place). */
 static enum MHD_Result
-reply_send(struct MHD_Connection *c, const struct api_reply *r)
+reply_send(struct MHD_Connection *c, struct api_reply *r)
 {
+	char *text;
+
 	if (r->status >= 400)
 		return problem(c, r->status, r->detail, r->body, NULL, NULL);
-	if (r->status == 204 || r->body == NULL)
+	if (r->status == 204 || (r->body == NULL && r->body_text == NULL))
 		return respond(c, 204, NULL, NULL, NULL, NULL);
-	return respond(c, r->status, "application/json", json_dumps(r->body, JSON_COMPACT),
+	if (r->body_text != NULL) {
+		text = r->body_text;
+		r->body_text = NULL;
+	} else {
+		text = json_dumps(r->body, JSON_COMPACT);
+	}
+	return respond(c, r->status, "application/json", text,
 	               r->event_id[0] ? "Idempotency-Key" : NULL, r->event_id);
 }
 

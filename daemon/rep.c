@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "api.h"
+#include "jsonw.h"
 #include "log.h"
 #include "zsock.h"
 
@@ -38,13 +39,35 @@ static const struct {
            {"lead", api_op_lead}, {"account", api_op_account}, {"accounts", api_op_accounts},
            {"outcome", NULL}};
 
+/* A body that is already text: the reply as reply_text would write it. */
+static char *
+reply_text_spliced(const struct api_reply *r)
+{
+	struct jsonw w;
+
+	jsonw_init(&w);
+	jsonw_rawz(&w, "{");
+	jsonw_key(&w, "status", 1);
+	jsonw_int(&w, r->status);
+	jsonw_key(&w, "body", 0);
+	jsonw_rawz(&w, r->body_text);
+	if (r->event_id[0] != '\0') {
+		jsonw_key(&w, "id", 0);
+		jsonw_string(&w, r->event_id);
+	}
+	jsonw_rawz(&w, "}");
+	return jsonw_take(&w, NULL);
+}
+
 static char *
 reply_text(const struct api_reply *r)
 {
-	json_t *doc = json_pack("{s:i}", "status", r->status);
+	json_t *doc;
 	char *text;
 
-	if (doc == NULL)
+	if (r->status < 400 && r->body_text != NULL)
+		return reply_text_spliced(r);
+	if ((doc = json_pack("{s:i}", "status", r->status)) == NULL)
 		return NULL;
 	if (r->status >= 400) {
 		json_object_set_new(doc, "error", json_string(r->detail));
