@@ -27,10 +27,12 @@
  *       --settle MS then keeps counting publications until none came for MS milliseconds,
  *       and the clock stops at the last one received.
  *   bench_load rate --rate R --secs S --pull EP --pub EP --tag T [--spread K --prefix P]
- *                   [--name N] [--pid PID]
+ *                   [--name N] [--pid PID] [--trace FILE]
  *       Open loop: event i is due at start + i / R whatever happened before, and its latency
  *       runs from that due time to its publication (no coordinated omission). Each event has
  *       a contact of its own (or, with --spread, one of the K loaded contacts P0000001..).
+ *       --trace writes one line per event to FILE, "due_ms latency_ms" (due time from the
+ *       start; 1e12 for an event never published), to see when in a run the tail happened.
  *   bench_load gen --count N --contacts K [--prefix P] [--tag T] [--seed S]
  *       Writes N events over the K loaded contacts to standard output.
  */
@@ -40,7 +42,7 @@
 #define MAX_ENDPOINTS 8            /* --pull and --pub each */
 
 struct opts {
-	const char *mode, *events, *name, *tag, *prefix;
+	const char *mode, *events, *name, *tag, *prefix, *trace;
 	const char *pull[MAX_ENDPOINTS], *pub[MAX_ENDPOINTS];
 	size_t npull, npub;
 	long pid, pgpid, timeout_s, spread, count, contacts, settle_ms;
@@ -424,6 +426,28 @@ rate_report(const struct opts *o, double *lat, size_t n, size_t got, double secs
 	bench_result(key, bench_quantile(lat, n, 0.999));
 }
 
+/* Each event's due time (ms from the start) and latency (ms), one per line. */
+static int
+write_trace(const char *path, const struct rate_job *job, const double *lat)
+{
+	FILE *f = fopen(path, "w");
+	int bad;
+
+	if (f == NULL) {
+		fprintf(stderr, "bench_load: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < job->n; i++)
+		fprintf(f, "%.3f %.3f\n", (double)(due_us(job, i) - job->t0) / 1000.0,
+		        lat[i] < 0 ? 1e12 : lat[i]);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		fprintf(stderr, "bench_load: %s: cannot write\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 run_rate(const struct opts *o, void *push, void *sub)
 {
@@ -481,6 +505,10 @@ run_rate(const struct opts *o, void *push, void *sub)
 		free(lat);
 		return -1;
 	}
+	if (o->trace != NULL && write_trace(o->trace, &job, lat) < 0) {
+		free(lat);
+		return -1;
+	}
 	rate_report(o, lat, job.n, got, o->secs);
 	sampler_report(&smp, o->name);
 	free(smp.t);
@@ -522,23 +550,16 @@ run_gen(const struct opts *o)
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option opts[] = {{"events", required_argument, NULL, 'e'},
-	                                     {"pull", required_argument, NULL, 'l'},
-	                                     {"pub", required_argument, NULL, 'b'},
-	                                     {"name", required_argument, NULL, 'n'},
-	                                     {"tag", required_argument, NULL, 't'},
-	                                     {"prefix", required_argument, NULL, 'x'},
-	                                     {"pid", required_argument, NULL, 'p'},
-	                                     {"pgpid", required_argument, NULL, 'g'},
-	                                     {"timeout", required_argument, NULL, 'o'},
-	                                     {"spread", required_argument, NULL, 's'},
-	                                     {"count", required_argument, NULL, 'c'},
-	                                     {"contacts", required_argument, NULL, 'k'},
-	                                     {"rate", required_argument, NULL, 'r'},
-	                                     {"secs", required_argument, NULL, 'd'},
-	                                     {"seed", required_argument, NULL, 'S'},
-	                                     {"settle", required_argument, NULL, 'T'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"events", required_argument, NULL, 'e'},  {"pull", required_argument, NULL, 'l'},
+	    {"pub", required_argument, NULL, 'b'},     {"name", required_argument, NULL, 'n'},
+	    {"tag", required_argument, NULL, 't'},     {"prefix", required_argument, NULL, 'x'},
+	    {"pid", required_argument, NULL, 'p'},     {"pgpid", required_argument, NULL, 'g'},
+	    {"timeout", required_argument, NULL, 'o'}, {"spread", required_argument, NULL, 's'},
+	    {"count", required_argument, NULL, 'c'},   {"contacts", required_argument, NULL, 'k'},
+	    {"rate", required_argument, NULL, 'r'},    {"secs", required_argument, NULL, 'd'},
+	    {"seed", required_argument, NULL, 'S'},    {"settle", required_argument, NULL, 'T'},
+	    {"trace", required_argument, NULL, 'R'},   {NULL, 0, NULL, 0}};
 	int c;
 
 	*o = (struct opts){.mode = argc > 1 ? argv[1] : "",
@@ -601,6 +622,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'T':
 			o->settle_ms = strtol(optarg, NULL, 10);
+			break;
+		case 'R':
+			o->trace = optarg;
 			break;
 		default:
 			return -1;

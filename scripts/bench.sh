@@ -520,7 +520,8 @@ if [ "$sustained" != nan ]; then
 			rate=$(awk -v s="$sustained" -v f=$f 'BEGIN { printf "%.0f", s * f / 100 }')
 			say "repetition $r of $REPS: latency at $f % ($rate events/s, ${LAT_SECS}s)"
 			run lat$f "$bb/bench_load" rate --name lat$f --tag "l${f}r$r" --rate "$rate" \
-				--secs "$LAT_SECS" --pull "$pull" --pub "$pub" || true
+				--secs "$LAT_SECS" --pull "$pull" --pub "$pub" \
+				--trace "$work/latency-$f-r$r.txt" || true
 		done
 		r=$((r + 1))
 	done
