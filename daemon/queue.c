@@ -50,23 +50,25 @@ exec(PGconn *conn, const char *sql, int n, const char *const *params, ExecStatus
 
 /* ---- the API's statements, prepared once per pooled connection (queue_prepare) ---- */
 
-/* A page of a walk: the best listable contacts the walk has not returned yet, recorded in
- * queue_seen (in contact-id order) in the same statement when $7 says so. $1..$3 filter,
- * $4 limit, $5 walk, $6 page, $7 whether to record. SEEN (the anti-join on the walk's pages)
- * and CONFLICT are left out for a first page: its walk is new and has no pages. */
+/* A page of a walk: the best listable contacts the walk has not returned yet, recorded as
+ * one queue_pages row (their ids in rank order) in the same statement when $7 says so, or
+ * when the page is full. $1..$3 filter, $4 limit, $5 walk, $6 page, $7 whether to record.
+ * SEEN (the walk's returned contacts, hashed once) and CONFLICT are left out for a first
+ * page: its walk is new and has no pages. */
+#define PAGE_ORDER QUEUE_ORDER_OF("p")
 #define WALK_PAGE(SEEN, CONFLICT)                                                                  \
 	"WITH pick AS (SELECT c.contact_id, c.queue_key, " QUEUE_ITEM ")::text AS item "           \
 	"FROM contacts c WHERE " QUEUE_CALLABLE " AND " QUEUE_UNLEASED " AND " QUEUE_FILTER SEEN   \
 	" ORDER BY " QUEUE_ORDER " LIMIT $4::bigint), "                                            \
-	"ranked AS (SELECT p.contact_id, p.item, row_number() OVER (ORDER BY " QUEUE_ORDER_OF("p") \
-	") AS rank FROM pick p), "                                                                 \
-	"rec AS (INSERT INTO queue_seen (contact_id, walk_id, page, rank) "                        \
-	"SELECT r.contact_id, $5, $6::integer, r.rank FROM ranked r WHERE $7::boolean OR "         \
-	"(SELECT count(*) FROM ranked) = $4::bigint ORDER BY r.contact_id COLLATE \"C\"" CONFLICT  \
-	") SELECT item FROM ranked ORDER BY rank"
+	"rec AS (INSERT INTO queue_pages (walk_id, page, contact_ids) "                            \
+	"SELECT $5, $6::integer, array_agg(p.contact_id ORDER BY " PAGE_ORDER ") FROM pick p "     \
+	"HAVING count(*) > 0 AND ($7::boolean OR count(*) = $4::bigint)" CONFLICT                  \
+	") SELECT item FROM pick p ORDER BY " PAGE_ORDER
+/* contact_id is never NULL, nor any id in a page, so NOT IN means "not among them"; the
+ * planner hashes the subquery's ids once instead of scanning them per candidate. */
 #define WALK_UNSEEN                                                                                \
-	" AND NOT EXISTS (SELECT 1 FROM queue_seen s WHERE s.contact_id = c.contact_id AND "       \
-	"s.walk_id = $5)"
+	" AND c.contact_id NOT IN (SELECT unnest(s.contact_ids) FROM queue_pages s "               \
+	"WHERE s.walk_id = $5)"
 
 /* The leased contact's item as a claim returns it: the queue item plus its lease, from a
  * row source c with the item's columns and the lease l just written. */
@@ -83,16 +85,20 @@ static const struct statement {
 #define ST_WALK_LOCK "ls_queue_walk_lock"
     {ST_WALK_LOCK, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7262004))", 1},
 #define ST_WALK_COUNT "ls_queue_walk_count"
-    {ST_WALK_COUNT, "SELECT count(*) FROM queue_seen WHERE walk_id = $1 AND page = $2::integer", 2},
+    {ST_WALK_COUNT,
+     "SELECT coalesce(max(cardinality(contact_ids)), 0) FROM queue_pages WHERE walk_id = $1 "
+     "AND page = $2::integer",
+     2},
 #define ST_WALK_REPLAY "ls_queue_walk_replay"
     {ST_WALK_REPLAY,
-     "SELECT " QUEUE_ITEM ")::text FROM queue_seen s JOIN contacts c ON "
-     "c.contact_id = s.contact_id WHERE s.walk_id = $1 AND s.page = $2::integer AND " QUEUE_CALLABLE
-     " AND " QUEUE_UNLEASED " ORDER BY s.rank",
+     "SELECT " QUEUE_ITEM ")::text FROM queue_pages s CROSS JOIN LATERAL "
+     "unnest(s.contact_ids) WITH ORDINALITY AS u(contact_id, rank) JOIN contacts c ON "
+     "c.contact_id = u.contact_id WHERE s.walk_id = $1 AND s.page = $2::integer AND " QUEUE_CALLABLE
+     " AND " QUEUE_UNLEASED " ORDER BY u.rank",
      2},
 #define ST_WALK_EXPIRE "ls_queue_walk_expire"
     {ST_WALK_EXPIRE,
-     "DELETE FROM queue_seen WHERE seen_at < now() - make_interval(secs => $1::bigint)", 1},
+     "DELETE FROM queue_pages WHERE seen_at < now() - make_interval(secs => $1::bigint)", 1},
 /* The pick locks the contact row and carries the columns of its item, so the item is the
  * row as locked, with no second statement. */
 #define ST_CLAIM "ls_queue_claim"
@@ -165,7 +171,7 @@ run(PGconn *conn, const char *name, int n, const char *const *params, ExecStatus
  * the planner still chooses per call.
  */
 #define GENERIC_PLAN "SET LOCAL plan_cache_mode = force_generic_plan"
-/* The transactions that write only queue_seen, a walk's memory of the pages it returned,
+/* The transactions that write only queue_pages, a walk's memory of the pages it returned,
  * commit without waiting for the WAL flush. A crash of the database can lose the last
  * fraction of a second of those rows, and a client's next page then answers as if those
  * pages had not been recorded (it may repeat contacts of them). Leases, claims and
@@ -354,7 +360,7 @@ fail:
 int
 queue_walk_expire(PGconn *conn, long ttl_s, struct ls_err *err)
 {
-	/* Only queue_seen, as above: a delete lost in a crash is done again by the next sweep. */
+	/* Only queue_pages, as above: a delete lost in a crash is done again by the next sweep. */
 	static const char *const settings[] = {UNFLUSHED, NULL};
 	char ttl[24];
 	const char *params[1] = {ttl};

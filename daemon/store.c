@@ -11,11 +11,11 @@
 #include "pgarray.h"
 
 /* contacts comes before leases: a claim locks the contact row, then its lease row, and
- * forget takes them in the same order, so the two cannot deadlock. */
+ * forget takes them in the same order, so the two cannot deadlock. Queue walks keep ids in
+ * arrays (queue_pages), not rows: store_forget removes them there after these. */
 const char *const store_contact_tables[] = {
     "events",   "score_changes", "dead_letters", "contact_snapshots",
-    "outcomes", "contacts",      "leases",       "queue_seen",
-    NULL};
+    "outcomes", "contacts",      "leases",       NULL};
 
 /* How a batch statement runs: planned for its arrays each time (its best plan depends on
  * the table's size), or prepared once on the writer's connection (an INSERT from unnest,
@@ -545,6 +545,14 @@ store_forget(PGconn *conn, const char *contact_id, long *removed, struct ls_err 
 		*removed += atol(PQcmdTuples(res));
 		PQclear(res);
 	}
+	res = PQexecParams(conn,
+	                   "UPDATE queue_pages SET contact_ids = array_remove(contact_ids, $1) "
+	                   "WHERE $1 = ANY (contact_ids)",
+	                   1, NULL, params, NULL, NULL, 0);
+	if (db_result_check(res, PGRES_COMMAND_OK, "forgetting a contact", err) < 0)
+		return -1;
+	*removed += atol(PQcmdTuples(res));
+	PQclear(res);
 	return 0;
 }
 

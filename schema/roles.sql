@@ -25,7 +25,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM leadscore_daemon, leadscore_admin
 GRANT USAGE ON SCHEMA public TO leadscore_daemon, leadscore_admin;
 
 -- Contact data: the batch path, the API, forget and retention.
-GRANT SELECT, INSERT, UPDATE, DELETE ON contacts, events, leases, queue_seen, roi_daily
+GRANT SELECT, INSERT, UPDATE, DELETE ON contacts, events, leases, queue_pages, roi_daily
     TO leadscore_daemon, leadscore_admin;
 GRANT SELECT, INSERT, DELETE ON score_changes, dead_letters, contact_snapshots, outcomes
     TO leadscore_daemon, leadscore_admin;

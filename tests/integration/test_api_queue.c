@@ -284,6 +284,30 @@ test_walk_while_scores_move(PGconn *db)
 	TEST_CHECK("a cursor is for its own filters", status == 400);
 }
 
+/* Two walk pages before the daemon's first queue read: one past api.cursor_ttl_s (3600). */
+static void
+plant_walks(PGconn *db)
+{
+	PGresult *res = PQexec(db, "INSERT INTO queue_pages (walk_id, page, contact_ids, seen_at) "
+	                           "VALUES ('old-walk', 0, '{q01}', now() - interval '2 hours'), "
+	                           "('new-walk', 0, '{q01}', now() - interval '10 minutes')");
+
+	TEST_CHECK("walk pages planted", PQresultStatus(res) == PGRES_COMMAND_OK);
+	PQclear(res);
+}
+
+/* The first queue read swept the expired walk's page and kept the other. */
+static void
+test_walks_expire(PGconn *db)
+{
+	TEST_CHECK("an expired walk's page is swept",
+	           h_wait_long(db, "SELECT count(*) FROM queue_pages WHERE walk_id = 'old-walk'", 0,
+	                       5000) == 0);
+	TEST_CHECK(
+	    "a live walk's page stays",
+	    h_query_long(db, "SELECT count(*) FROM queue_pages WHERE walk_id = 'new-walk'") == 1);
+}
+
 static void
 test_lead_detail(PGconn *db)
 {
@@ -601,8 +625,10 @@ main(void)
 		return TEST_REPORT();
 	}
 	db = h_db_connect(dsn);
+	plant_walks(db);
 	TEST_CHECK("contacts sent", populate() == 0);
 	test_order_and_filters(db);
+	test_walks_expire(db);
 	test_walk_while_scores_move(db);
 	test_lead_detail(db);
 	test_accounts(db);
