@@ -519,6 +519,20 @@ store_insert_dead_letters(PGconn *conn, const struct dead_letter *dead, size_t n
 	return 0;
 }
 
+/* One statement of a forget ($1 the contact): the rows it touched are added to *removed. */
+static int
+forget_in(PGconn *conn, const char *sql, const char *contact_id, long *removed, struct ls_err *err)
+{
+	const char *params[1] = {contact_id};
+	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+
+	if (db_result_check(res, PGRES_COMMAND_OK, "forgetting a contact", err) < 0)
+		return -1;
+	*removed += atol(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
 int
 store_forget(PGconn *conn, const char *contact_id, long *removed, struct ls_err *err)
 {
@@ -539,21 +553,13 @@ store_forget(PGconn *conn, const char *contact_id, long *removed, struct ls_err 
 		/* Table names come from our own constant list, never from input. */
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE contact_id = $1",
 		         store_contact_tables[i]);
-		res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-		if (db_result_check(res, PGRES_COMMAND_OK, "forgetting a contact", err) < 0)
+		if (forget_in(conn, sql, contact_id, removed, err) < 0)
 			return -1;
-		*removed += atol(PQcmdTuples(res));
-		PQclear(res);
 	}
-	res = PQexecParams(conn,
-	                   "UPDATE queue_pages SET contact_ids = array_remove(contact_ids, $1) "
-	                   "WHERE $1 = ANY (contact_ids)",
-	                   1, NULL, params, NULL, NULL, 0);
-	if (db_result_check(res, PGRES_COMMAND_OK, "forgetting a contact", err) < 0)
-		return -1;
-	*removed += atol(PQcmdTuples(res));
-	PQclear(res);
-	return 0;
+	return forget_in(conn,
+	                 "UPDATE queue_pages SET contact_ids = array_remove(contact_ids, $1) "
+	                 "WHERE $1 = ANY (contact_ids)",
+	                 contact_id, removed, err);
 }
 
 int
