@@ -13,17 +13,20 @@
  *   loaded from one thread, never while another thread formats numbers;
  * - svm_load_model trusts its file: a short or malformed support vector list crashes it,
  *   so the whole file is checked here first.
- * A loaded RBF model keeps node and row scratch buffers: one model object serves one
+ * A loaded RBF model keeps node and distance scratch buffers: one model object serves one
  * thread at a time.
  */
 
 struct msvm {
 	struct svm_model *sm;
 	struct svm_node *nodes; /* dim + 1 */
-	double *xb;             /* dim: the row with one input set to its baseline */
 	size_t dim;
 	int pos; /* index of label 1 in sm->label */
 	struct manifest_calib calib;
+	/* The support vectors dense (nsv rows of dim), for reasons: a row's squared distance
+	 * to each is computed once, and each input's effect only changes its own columns. */
+	double *sv, *dist;
+	size_t nsv;
 };
 
 static const char *const svm_types[] = {"c_svc", "nu_svc", "one_class", "epsilon_svr", "nu_svr"};
@@ -260,27 +263,83 @@ rbf_prob(void *impl, const double *x)
 	return pe[s->pos];
 }
 
-/* One prediction per input whose columns differ from the baseline. */
+/* The probability of label 1 for a decision value, as rbf_prob has it: the manifest's
+ * Platt, or libsvm's two-class estimate (its sigmoid, kept within 1e-7 of 0 and 1). */
+static double
+rbf_prob_of(const struct msvm *s, double d)
+{
+	double f, p;
+
+	if (s->calib.platt)
+		return model_platt(s->calib.a, s->calib.b, s->pos == 0 ? d : -d);
+	f = d * s->sm->probA[0] + s->sm->probB[0];
+	p = f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1 + exp(f));
+	p = fmin(fmax(p, 1e-7), 1 - 1e-7);
+	return s->pos == 0 ? p : 1 - p;
+}
+
+/* The decision value with the columns [col, col + n) of x set to b's (n 0: x itself), from
+ * the squared distances of x to the support vectors (s->dist). */
+static double
+rbf_decision(const struct msvm *s, const double *x, const double *b, size_t col, size_t n)
+{
+	const double gamma = s->sm->param.gamma, *coef = s->sm->sv_coef[0];
+	double sum = 0;
+
+	for (size_t i = 0; i < s->nsv; i++) {
+		const double *v = s->sv + i * s->dim;
+		double d = s->dist[i];
+
+		for (size_t j = col; j < col + n; j++)
+			d += (b[j] - v[j]) * (b[j] - v[j]) - (x[j] - v[j]) * (x[j] - v[j]);
+		sum += coef[i] * exp(-gamma * (d > 0 ? d : 0));
+	}
+	return sum - s->sm->rho[0];
+}
+
+/* Each input's effect: the probability less the one with that input at its baseline. The
+ * row's distance to each support vector is summed once (in libsvm's column order, as its
+ * kernel sums it); an input then adds what changes in its own columns, instead of a whole
+ * prediction per input. */
 static void
 rbf_effects(void *impl, const struct encoder *enc, const double *x, const double *base, double *eff)
 {
 	struct msvm *s = impl;
-	double p0 = rbf_prob(s, x);
-	size_t i, j;
-	int same;
+	double p0;
 
-	memcpy(s->xb, x, s->dim * sizeof(double));
-	for (i = 0; i < enc->ninputs; i++) {
-		const struct encoder_input *in = &enc->inputs[i];
+	for (size_t i = 0; i < s->nsv; i++) {
+		const double *v = s->sv + i * s->dim;
+		double d = 0;
 
-		same = 1;
-		for (j = in->col; j < in->col + in->ncols; j++) {
-			same &= s->xb[j] == base[j];
-			s->xb[j] = base[j];
-		}
-		eff[i] = same ? 0.0 : p0 - rbf_prob(s, s->xb);
-		memcpy(s->xb + in->col, x + in->col, in->ncols * sizeof(double));
+		for (size_t j = 0; j < s->dim; j++)
+			d += (x[j] - v[j]) * (x[j] - v[j]);
+		s->dist[i] = d;
 	}
+	p0 = rbf_prob_of(s, rbf_decision(s, x, base, 0, 0));
+	for (size_t k = 0; k < enc->ninputs; k++) {
+		const struct encoder_input *in = &enc->inputs[k];
+		int same = 1;
+
+		for (size_t j = in->col; j < in->col + in->ncols; j++)
+			same &= x[j] == base[j];
+		eff[k] =
+		    same ? 0.0 : p0 - rbf_prob_of(s, rbf_decision(s, x, base, in->col, in->ncols));
+	}
+}
+
+/* The support vectors as dense rows (libsvm keeps them sparse). */
+static int
+rbf_dense(struct msvm *s)
+{
+	s->nsv = (size_t)s->sm->l;
+	s->sv = calloc(s->nsv * s->dim, sizeof(double));
+	s->dist = calloc(s->nsv, sizeof(double));
+	if (s->sv == NULL || s->dist == NULL)
+		return -1;
+	for (size_t i = 0; i < s->nsv; i++)
+		for (const struct svm_node *n = s->sm->SV[i]; n->index != -1; n++)
+			s->sv[i * s->dim + (size_t)(n->index - 1)] = n->value;
+	return 0;
 }
 
 static void
@@ -292,7 +351,8 @@ rbf_free(void *impl)
 		return;
 	svm_free_and_destroy_model(&s->sm);
 	free(s->nodes);
-	free(s->xb);
+	free(s->sv);
+	free(s->dist);
 	free(s);
 }
 
@@ -308,8 +368,7 @@ msvm_open(const struct backend_args *a, struct backend *out, struct ls_err *err)
 	s->dim = a->enc->dim;
 	s->calib = a->calib;
 	s->nodes = calloc(s->dim + 1, sizeof(*s->nodes));
-	s->xb = calloc(s->dim, sizeof(double));
-	if (s->nodes == NULL || s->xb == NULL) {
+	if (s->nodes == NULL) {
 		rbf_free(s);
 		return ls_err_set(err, "out of memory");
 	}
@@ -323,6 +382,10 @@ msvm_open(const struct backend_args *a, struct backend *out, struct ls_err *err)
 		return ls_err_set(err, "svm-rbf model has no probability information (train with "
 		                       "probability estimates) and the manifest no Platt "
 		                       "calibration");
+	}
+	if (rbf_dense(s) < 0) {
+		rbf_free(s);
+		return ls_err_set(err, "out of memory");
 	}
 	out->ops = &rbf_ops;
 	out->impl = s;

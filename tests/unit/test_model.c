@@ -638,13 +638,14 @@ file_prob(const struct svm_model *sm, const double *x)
 	return pe[msvm_positive(sm)];
 }
 
+/* first_label: the label of the first training row, so of libsvm's label[0]. */
 static void
-test_rbf(void)
+check_rbf(const char *name, double first_label)
 {
 	struct ls_err err = {{0}};
-	size_t first = first_with_label(0), i, f;
+	size_t first = first_with_label(first_label), i, f;
 	struct svm_model *sm = train_svm(first, RBF, 1), *file;
-	struct bundle_meta meta = meta_for("rbf-1");
+	struct bundle_meta meta = meta_for(name);
 	struct raw_value saved;
 	double maxd = 0, p, eff[3], x[DIM];
 	char dir[128], path[160];
@@ -654,7 +655,7 @@ test_rbf(void)
 	TEST_CHECK("libsvm trains (rbf)", sm != NULL);
 	if (sm == NULL)
 		return;
-	bundle_dir(dir, sizeof(dir), "rbf");
+	bundle_dir(dir, sizeof(dir), name);
 	TEST_CHECK("svm-rbf bundle written", bundle_write_svm(dir, &meta, sm, &err) == 0);
 	svm_free_and_destroy_model(&sm);
 	if ((m = model_load(dir, &err)) == NULL) {
@@ -666,7 +667,7 @@ test_rbf(void)
 	TEST_CHECK("no linear block", json_object_get(model_manifest(m), "linear") == NULL);
 	snprintf(path, sizeof(path), "%s/model.txt", dir);
 	file = svm_load_model(path);
-	TEST_CHECK("label 0 first", file->label[0] == 0);
+	TEST_CHECK("the first row's label first", file->label[0] == (int)first_label);
 	for (i = 0; i < NTRAIN; i++) {
 		p = file_prob(file, X[i]);
 		if (fabs(model_predict(m, &rows[i]) - p) > maxd)
@@ -691,6 +692,13 @@ test_rbf(void)
 	           model_score(m, &rows[0], 0, &s, &err) == 0 && s.nreasons == 0 && s.fit == 0);
 	model_free(m);
 	svm_free_and_destroy_model(&file);
+}
+
+static void
+test_rbf(void)
+{
+	check_rbf("rbf-neg-first", 0);
+	check_rbf("rbf-pos-first", 1);
 }
 
 /* ---- a starter bundle on disk ---- */
@@ -1187,7 +1195,7 @@ test_load_errors(void)
 	man = json_load_file(path, 0, &jerr);
 	snprintf(path, sizeof(path), "%s/model.txt", dir);
 	model = slurp(path, &len);
-	bundle_dir(dir, sizeof(dir), "rbf");
+	bundle_dir(dir, sizeof(dir), "rbf-neg-first");
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
 	rbf_man = json_load_file(path, 0, &jerr);
 	snprintf(path, sizeof(path), "%s/model.txt", dir);
