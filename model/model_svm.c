@@ -248,23 +248,8 @@ to_nodes(struct msvm *s, const double *x)
 	return s->nodes;
 }
 
-static double
-rbf_prob(void *impl, const double *x)
-{
-	struct msvm *s = impl;
-	const struct svm_node *nodes = to_nodes(s, x);
-	double pe[2], d;
-
-	if (s->calib.platt) {
-		svm_predict_values(s->sm, nodes, &d);
-		return model_platt(s->calib.a, s->calib.b, s->pos == 0 ? d : -d);
-	}
-	svm_predict_probability(s->sm, nodes, pe);
-	return pe[s->pos];
-}
-
-/* The probability of label 1 for a decision value, as rbf_prob has it: the manifest's
- * Platt, or libsvm's two-class estimate (its sigmoid, kept within 1e-7 of 0 and 1). */
+/* The probability of label 1 for a decision value: the manifest's Platt, or libsvm's
+ * two-class estimate (its sigmoid, kept within 1e-7 of 0 and 1). */
 static double
 rbf_prob_of(const struct msvm *s, double d)
 {
@@ -276,6 +261,21 @@ rbf_prob_of(const struct msvm *s, double d)
 	p = f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1 + exp(f));
 	p = fmin(fmax(p, 1e-7), 1 - 1e-7);
 	return s->pos == 0 ? p : 1 - p;
+}
+
+static double
+rbf_prob(void *impl, const double *x)
+{
+	struct msvm *s = impl;
+	const struct svm_node *nodes = to_nodes(s, x);
+	double pe[2], d;
+
+	if (s->calib.platt) {
+		svm_predict_values(s->sm, nodes, &d);
+		return rbf_prob_of(s, d);
+	}
+	svm_predict_probability(s->sm, nodes, pe);
+	return pe[s->pos];
 }
 
 /* The decision value with the columns [col, col + n) of x set to b's (n 0: x itself), from

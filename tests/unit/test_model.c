@@ -638,13 +638,22 @@ file_prob(const struct svm_model *sm, const double *x)
 	return pe[msvm_positive(sm)];
 }
 
-/* first_label: the label of the first training row, so of libsvm's label[0]. */
+/* The probability libsvm gives x: its own estimate, or with platt the manifest's Platt
+ * (check_rbf's) on the oriented decision value. */
+static double
+rbf_expected(const struct svm_model *file, int platt, const double *x)
+{
+	return platt ? 1 / (1 + exp(-2.0 * oriented_decision(file, x) + 0.5)) : file_prob(file, x);
+}
+
+/* first_label: the label of the first training row, so of libsvm's label[0]; platt: the
+ * model has no probability estimates and the manifest calibrates it. */
 static void
-check_rbf(const char *name, double first_label)
+check_rbf(const char *name, double first_label, int platt)
 {
 	struct ls_err err = {{0}};
 	size_t first = first_with_label(first_label), i, f;
-	struct svm_model *sm = train_svm(first, RBF, 1), *file;
+	struct svm_model *sm = train_svm(first, RBF, !platt), *file;
 	struct bundle_meta meta = meta_for(name);
 	struct raw_value saved;
 	double maxd = 0, p, eff[3], x[DIM];
@@ -655,6 +664,8 @@ check_rbf(const char *name, double first_label)
 	TEST_CHECK("libsvm trains (rbf)", sm != NULL);
 	if (sm == NULL)
 		return;
+	if (platt)
+		meta.calib = (struct manifest_calib){1, -2.0, 0.5};
 	bundle_dir(dir, sizeof(dir), name);
 	TEST_CHECK("svm-rbf bundle written", bundle_write_svm(dir, &meta, sm, &err) == 0);
 	svm_free_and_destroy_model(&sm);
@@ -669,7 +680,7 @@ check_rbf(const char *name, double first_label)
 	file = svm_load_model(path);
 	TEST_CHECK("the first row's label first", file->label[0] == (int)first_label);
 	for (i = 0; i < NTRAIN; i++) {
-		p = file_prob(file, X[i]);
+		p = rbf_expected(file, platt, X[i]);
 		if (fabs(model_predict(m, &rows[i]) - p) > maxd)
 			maxd = fabs(model_predict(m, &rows[i]) - p);
 		TEST_CHECK("score", model_score(m, &rows[i], 8, &s, &err) == 0);
@@ -682,7 +693,7 @@ check_rbf(const char *name, double first_label)
 			data[i][f].str = NULL;
 			if (encoder_encode(enc, &rows[i], x) < 0)
 				TEST_CHECK("encode", 0);
-			eff[f] = p - file_prob(file, x);
+			eff[f] = p - rbf_expected(file, platt, x);
 			data[i][f] = saved;
 		}
 		check_reasons("rbf reasons", i, &s, eff, 8, 1e-9);
@@ -697,8 +708,9 @@ check_rbf(const char *name, double first_label)
 static void
 test_rbf(void)
 {
-	check_rbf("rbf-neg-first", 0);
-	check_rbf("rbf-pos-first", 1);
+	check_rbf("rbf-neg-first", 0, 0);
+	check_rbf("rbf-pos-first", 1, 0);
+	check_rbf("rbf-platt", 0, 1);
 }
 
 /* ---- a starter bundle on disk ---- */
