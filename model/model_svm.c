@@ -19,14 +19,15 @@
 
 struct msvm {
 	struct svm_model *sm;
-	struct svm_node *nodes; /* dim + 1 */
 	size_t dim;
 	int pos; /* index of label 1 in sm->label */
 	struct manifest_calib calib;
-	/* The support vectors dense (nsv rows of dim), for reasons: a row's squared distance
-	 * to each is computed once, and each input's effect only changes its own columns. */
-	double *sv, *dist;
+	/* The support vectors dense (nsv rows of dim): a row's squared distance to each is
+	 * summed once, for its score and its reasons, and each input's effect only changes
+	 * its own columns. dist holds the distances of the row dist_x (dim), if dist_set. */
+	double *sv, *dist, *dist_x;
 	size_t nsv;
+	int dist_set;
 };
 
 static const char *const svm_types[] = {"c_svc", "nu_svc", "one_class", "epsilon_svr", "nu_svr"};
@@ -234,20 +235,6 @@ msvm_load_file(const char *path, size_t dim, int kernel, struct ls_err *err)
 
 /* ---- the RBF backend ---- */
 
-static const struct svm_node *
-to_nodes(struct msvm *s, const double *x)
-{
-	size_t j, n = 0;
-
-	for (j = 0; j < s->dim; j++)
-		if (x[j] != 0) {
-			s->nodes[n].index = (int)(j + 1);
-			s->nodes[n++].value = x[j];
-		}
-	s->nodes[n].index = -1;
-	return s->nodes;
-}
-
 /* The probability of label 1 for a decision value: the manifest's Platt, or libsvm's
  * two-class estimate (its sigmoid, kept within 1e-7 of 0 and 1). */
 static double
@@ -261,21 +248,6 @@ rbf_prob_of(const struct msvm *s, double d)
 	p = f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1 + exp(f));
 	p = fmin(fmax(p, 1e-7), 1 - 1e-7);
 	return s->pos == 0 ? p : 1 - p;
-}
-
-static double
-rbf_prob(void *impl, const double *x)
-{
-	struct msvm *s = impl;
-	const struct svm_node *nodes = to_nodes(s, x);
-	double pe[2], d;
-
-	if (s->calib.platt) {
-		svm_predict_values(s->sm, nodes, &d);
-		return rbf_prob_of(s, d);
-	}
-	svm_predict_probability(s->sm, nodes, pe);
-	return pe[s->pos];
 }
 
 /* The decision value with the columns [col, col + n) of x set to b's (n 0: x itself), from
@@ -297,16 +269,17 @@ rbf_decision(const struct msvm *s, const double *x, const double *b, size_t col,
 	return sum - s->sm->rho[0];
 }
 
-/* Each input's effect: the probability less the one with that input at its baseline. The
- * row's distance to each support vector is summed once (in libsvm's column order, as its
- * kernel sums it); an input then adds what changes in its own columns, instead of a whole
- * prediction per input. */
+/*
+ * The squared distance of x to each support vector, into s->dist, summed in column order
+ * as libsvm's kernel sums it (the columns where both are 0 add exact zeros), so the decision
+ * value is libsvm's to the bit. Skipped when s->dist already holds x's: model_score asks for
+ * a row's probability and then for its reasons.
+ */
 static void
-rbf_effects(void *impl, const struct encoder *enc, const double *x, const double *base, double *eff)
+rbf_distances(struct msvm *s, const double *x)
 {
-	struct msvm *s = impl;
-	double p0;
-
+	if (s->dist_set && memcmp(s->dist_x, x, s->dim * sizeof(*x)) == 0)
+		return;
 	for (size_t i = 0; i < s->nsv; i++) {
 		const double *v = s->sv + i * s->dim;
 		double d = 0;
@@ -315,6 +288,29 @@ rbf_effects(void *impl, const struct encoder *enc, const double *x, const double
 			d += (x[j] - v[j]) * (x[j] - v[j]);
 		s->dist[i] = d;
 	}
+	memcpy(s->dist_x, x, s->dim * sizeof(*x));
+	s->dist_set = 1;
+}
+
+static double
+rbf_prob(void *impl, const double *x)
+{
+	struct msvm *s = impl;
+
+	rbf_distances(s, x);
+	return rbf_prob_of(s, rbf_decision(s, x, x, 0, 0));
+}
+
+/* Each input's effect: the probability less the one with that input at its baseline. An
+ * input adds what changes in its own columns to the row's distances, instead of costing a
+ * whole prediction. */
+static void
+rbf_effects(void *impl, const struct encoder *enc, const double *x, const double *base, double *eff)
+{
+	struct msvm *s = impl;
+	double p0;
+
+	rbf_distances(s, x);
 	p0 = rbf_prob_of(s, rbf_decision(s, x, base, 0, 0));
 	for (size_t k = 0; k < enc->ninputs; k++) {
 		const struct encoder_input *in = &enc->inputs[k];
@@ -334,7 +330,8 @@ rbf_dense(struct msvm *s)
 	s->nsv = (size_t)s->sm->l;
 	s->sv = calloc(s->nsv * s->dim, sizeof(double));
 	s->dist = calloc(s->nsv, sizeof(double));
-	if (s->sv == NULL || s->dist == NULL)
+	s->dist_x = calloc(s->dim, sizeof(double));
+	if (s->sv == NULL || s->dist == NULL || s->dist_x == NULL)
 		return -1;
 	for (size_t i = 0; i < s->nsv; i++)
 		for (const struct svm_node *n = s->sm->SV[i]; n->index != -1; n++)
@@ -350,9 +347,9 @@ rbf_free(void *impl)
 	if (s == NULL)
 		return;
 	svm_free_and_destroy_model(&s->sm);
-	free(s->nodes);
 	free(s->sv);
 	free(s->dist);
+	free(s->dist_x);
 	free(s);
 }
 
@@ -367,11 +364,6 @@ msvm_open(const struct backend_args *a, struct backend *out, struct ls_err *err)
 		return ls_err_set(err, "out of memory");
 	s->dim = a->enc->dim;
 	s->calib = a->calib;
-	s->nodes = calloc(s->dim + 1, sizeof(*s->nodes));
-	if (s->nodes == NULL) {
-		rbf_free(s);
-		return ls_err_set(err, "out of memory");
-	}
 	if ((s->sm = msvm_load_file(a->path, s->dim, RBF, err)) == NULL) {
 		rbf_free(s);
 		return -1;
