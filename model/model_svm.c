@@ -22,10 +22,11 @@ struct msvm {
 	size_t dim;
 	int pos; /* index of label 1 in sm->label */
 	struct manifest_calib calib;
-	/* The support vectors dense (nsv rows of dim): a row's squared distance to each is
-	 * summed once, for its score and its reasons, and each input's effect only changes
-	 * its own columns. dist holds the distances of the row dist_x (dim), if dist_set. */
-	double *sv, *dist, *dist_x;
+	/* The support vectors dense and by column (svt[j * nsv + i]: column j of vector i): a
+	 * row's squared distance to each (dist, nsv) is summed once, for its score and its
+	 * reasons, and each input's effect changes only its own columns (into moved, nsv).
+	 * dist holds the distances of the row dist_x (dim), if dist_set. */
+	double *svt, *dist, *moved, *dist_x;
 	size_t nsv;
 	int dist_set;
 };
@@ -250,22 +251,30 @@ rbf_prob_of(const struct msvm *s, double d)
 	return s->pos == 0 ? p : 1 - p;
 }
 
-/* The decision value with the columns [col, col + n) of x set to b's (n 0: x itself), from
- * the squared distances of x to the support vectors (s->dist). */
+/*
+ * The decision value with the columns [col, col + n) of x set to b's (n 0: x itself), from
+ * the squared distances of x to the support vectors (s->dist). A column where b and x agree
+ * adds an exact zero to each distance and is skipped.
+ */
 static double
-rbf_decision(const struct msvm *s, const double *x, const double *b, size_t col, size_t n)
+rbf_decision(struct msvm *s, const double *x, const double *b, size_t col, size_t n)
 {
-	const double gamma = s->sm->param.gamma, *coef = s->sm->sv_coef[0];
+	const double gamma = s->sm->param.gamma, *coef = s->sm->sv_coef[0], *d = s->dist;
 	double sum = 0;
 
-	for (size_t i = 0; i < s->nsv; i++) {
-		const double *v = s->sv + i * s->dim;
-		double d = s->dist[i];
+	if (n > 0) {
+		memcpy(s->moved, s->dist, s->nsv * sizeof(*s->moved));
+		for (size_t j = col; j < col + n; j++) {
+			const double *v = s->svt + j * s->nsv;
 
-		for (size_t j = col; j < col + n; j++)
-			d += (b[j] - v[j]) * (b[j] - v[j]) - (x[j] - v[j]) * (x[j] - v[j]);
-		sum += coef[i] * exp(-gamma * (d > 0 ? d : 0));
+			for (size_t i = 0; b[j] != x[j] && i < s->nsv; i++)
+				s->moved[i] +=
+				    (b[j] - v[i]) * (b[j] - v[i]) - (x[j] - v[i]) * (x[j] - v[i]);
+		}
+		d = s->moved;
 	}
+	for (size_t i = 0; i < s->nsv; i++)
+		sum += coef[i] * exp(-gamma * (d[i] > 0 ? d[i] : 0));
 	return sum - s->sm->rho[0];
 }
 
@@ -280,13 +289,12 @@ rbf_distances(struct msvm *s, const double *x)
 {
 	if (s->dist_set && memcmp(s->dist_x, x, s->dim * sizeof(*x)) == 0)
 		return;
-	for (size_t i = 0; i < s->nsv; i++) {
-		const double *v = s->sv + i * s->dim;
-		double d = 0;
+	memset(s->dist, 0, s->nsv * sizeof(*s->dist));
+	for (size_t j = 0; j < s->dim; j++) {
+		const double *v = s->svt + j * s->nsv;
 
-		for (size_t j = 0; j < s->dim; j++)
-			d += (x[j] - v[j]) * (x[j] - v[j]);
-		s->dist[i] = d;
+		for (size_t i = 0; i < s->nsv; i++)
+			s->dist[i] += (x[j] - v[i]) * (x[j] - v[i]);
 	}
 	memcpy(s->dist_x, x, s->dim * sizeof(*x));
 	s->dist_set = 1;
@@ -323,19 +331,20 @@ rbf_effects(void *impl, const struct encoder *enc, const double *x, const double
 	}
 }
 
-/* The support vectors as dense rows (libsvm keeps them sparse). */
+/* The support vectors by column (libsvm keeps them sparse, by vector). */
 static int
 rbf_dense(struct msvm *s)
 {
 	s->nsv = (size_t)s->sm->l;
-	s->sv = calloc(s->nsv * s->dim, sizeof(double));
+	s->svt = calloc(s->nsv * s->dim, sizeof(double));
 	s->dist = calloc(s->nsv, sizeof(double));
+	s->moved = calloc(s->nsv, sizeof(double));
 	s->dist_x = calloc(s->dim, sizeof(double));
-	if (s->sv == NULL || s->dist == NULL || s->dist_x == NULL)
+	if (s->svt == NULL || s->dist == NULL || s->moved == NULL || s->dist_x == NULL)
 		return -1;
 	for (size_t i = 0; i < s->nsv; i++)
 		for (const struct svm_node *n = s->sm->SV[i]; n->index != -1; n++)
-			s->sv[i * s->dim + (size_t)(n->index - 1)] = n->value;
+			s->svt[(size_t)(n->index - 1) * s->nsv + i] = n->value;
 	return 0;
 }
 
@@ -347,8 +356,9 @@ rbf_free(void *impl)
 	if (s == NULL)
 		return;
 	svm_free_and_destroy_model(&s->sm);
-	free(s->sv);
+	free(s->svt);
 	free(s->dist);
+	free(s->moved);
 	free(s->dist_x);
 	free(s);
 }
