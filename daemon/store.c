@@ -439,12 +439,19 @@ insert_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct l
 	return 0;
 }
 
+/*
+ * New contacts first, then the ones the batch locked. Inserting a contact that another writer
+ * found (it was created meanwhile) and is updating waits for that writer. Were the updates
+ * first, that writer could by then be waiting in its own insert for one of this batch's new
+ * contacts: a deadlock. Inserting first, the batch has updated nothing when it waits (and
+ * every batch inserts in contact order), and its updates wait for no one: it holds those rows.
+ */
 int
 store_write_contacts(PGconn *conn, const struct contact_row *rows, size_t n, struct ls_err *err)
 {
-	if (update_contacts(conn, rows, n, err) < 0)
+	if (insert_contacts(conn, rows, n, err) < 0)
 		return -1;
-	return insert_contacts(conn, rows, n, err);
+	return update_contacts(conn, rows, n, err);
 }
 
 int

@@ -61,7 +61,7 @@ int store_lock_contacts(PGconn *conn, char *const *ids, size_t n, struct contact
 int store_insert_events(PGconn *conn, struct event *const *evs, size_t n, unsigned char *is_new,
                         struct ls_err *err) LS_MUST_CHECK;
 
-/* Writes the dirty rows: updates the locked ones, inserts the new ones. A new one
+/* Writes the dirty rows: inserts the new ones, then updates the locked ones. A new one
  * that another writer created meanwhile fails the call with SQLSTATE 40001 noted
  * (db_last_sqlstate), so that the batch is retried whole. */
 int store_write_contacts(PGconn *conn, const struct contact_row *rows, size_t n,

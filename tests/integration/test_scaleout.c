@@ -686,6 +686,79 @@ test_first_sight(void *zctx, const struct h_daemon *d, PGconn *db, int per_round
 		zmq_close(dealer[i]);
 }
 
+/* New contacts are created in one order, the bytes of their ids, whatever order their events
+ * came in, and before the batch updates the contacts it found: two writers (of two daemons)
+ * creating the same new contacts then wait for each other in one order and cannot deadlock.
+ * One writer on a database of its own, so that the rows' physical order (ctid) is the order
+ * they were written in: o-50 exists, then one message has events for o-29 down to o-00 (new)
+ * and for o-50; its new version must come after them. */
+/* Appends one event and sep to msg (size bytes, *used so far). */
+static void
+append_event(char *msg, size_t size, size_t *used, const char *id, const char *who,
+             const char *time, const char *sep)
+{
+	char *ev = h_event(id, "page.viewed", who, time, NULL);
+
+	if (ev != NULL && *used < size)
+		*used += (size_t)snprintf(msg + *used, size - *used, "%s%s", ev, sep);
+	free(ev);
+}
+
+static void
+test_creation_order(void *zctx)
+{
+	const char *dsn = h_db_create("t_scaleout_order");
+	char dsn_copy[128], msg[16384], reply[4096] = "", got[1024] = "", want[1024] = "";
+	size_t used = 0;
+	struct h_daemon d;
+	PGconn *db;
+
+	if (dsn == NULL) {
+		TEST_CHECK("order: database created", 0);
+		return;
+	}
+	snprintf(dsn_copy, sizeof(dsn_copy), "%s", dsn);
+	if (h_daemon_start(&d, dsn_copy, "[database]\nwriters = 1\n") != 0) {
+		TEST_CHECK("order: daemon started", 0);
+		return;
+	}
+	append_event(msg, sizeof(msg), &used, "order-50", "o-50", "2026-11-20T08:00:00Z", "");
+	TEST_CHECK("order: the existing contact's event acknowledged",
+	           h_send_ack(zctx, d.router, msg, used, reply, sizeof(reply), 20000) == 0 &&
+	               ack_field(reply, "accepted") == 1);
+	/* One message: o-50 again, then o-29 down to o-00. */
+	used = 0;
+	msg[used++] = '[';
+	append_event(msg, sizeof(msg), &used, "order-50b", "o-50", "2026-11-20T09:30:00Z", ",");
+	for (int k = 29; k >= 0; k--) {
+		char id[32], who[32];
+
+		snprintf(id, sizeof(id), "order-%d", k);
+		snprintf(who, sizeof(who), "o-%02d", k);
+		append_event(msg, sizeof(msg), &used, id, who, "2026-11-20T09:00:00Z",
+		             k > 0 ? "," : "]");
+	}
+	for (int k = 0; k < 30; k++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "o-%02d,", k);
+	strcat(want, "o-50");
+	TEST_CHECK("order: message acknowledged",
+	           h_send_ack(zctx, d.router, msg, used, reply, sizeof(reply), 20000) == 0 &&
+	               ack_field(reply, "accepted") == 31);
+	db = h_db_connect(dsn_copy);
+	h_query_str(db,
+	            "SELECT string_agg(contact_id, ',' ORDER BY ctid) FROM contacts "
+	            "WHERE contact_id LIKE 'o-%'",
+	            got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		printf("contacts in the order they were written: %s\n", got);
+	TEST_CHECK("order: new contacts created in the order of their ids, before the update",
+	           strcmp(got, want) == 0);
+	TEST_CHECK("order: daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
+	if (th_failed == 0)
+		h_remove_tree(d.dir);
+	PQfinish(db);
+}
+
 /* Profile updates follow the event time, whichever daemon applies them and in whatever
  * order: an update sent first but dated later wins over one dated earlier. Each contact's two
  * updates go out back to back on one PUSH, so round-robin gives them to different daemons. */
@@ -775,6 +848,7 @@ main(void)
 	test_shared_stream(zctx, d, db, subs, &pubs, contacts, rounds);
 	test_first_sight(zctx, d, db, slow ? 20 : NEW, slow ? 2 : NEW_ROUNDS);
 	test_profile_order(zctx, d, db, slow ? 40 : 300);
+	test_creation_order(zctx);
 
 	drain(subs, &pubs, 1500);
 	TEST_CHECK("counts read", counts_read(&d[0], &c[0]) == 0 && counts_read(&d[1], &c[1]) == 0);
