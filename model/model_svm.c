@@ -267,7 +267,9 @@ rbf_decision(struct msvm *s, const double *x, const double *b, size_t col, size_
 		for (size_t j = col; j < col + n; j++) {
 			const double *v = s->svt + j * s->nsv;
 
-			for (size_t i = 0; b[j] != x[j] && i < s->nsv; i++)
+			if (b[j] == x[j])
+				continue;
+			for (size_t i = 0; i < s->nsv; i++)
 				s->moved[i] +=
 				    (b[j] - v[i]) * (b[j] - v[i]) - (x[j] - v[i]) * (x[j] - v[i]);
 		}
