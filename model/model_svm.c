@@ -25,8 +25,8 @@ struct msvm {
 	/* The support vectors dense and by column (svt[j * nsv + i]: column j of vector i): a
 	 * row's squared distance to each (dist, nsv) is summed once, for its score and its
 	 * reasons, and each input's effect changes only its own columns (into moved, nsv).
-	 * dist holds the distances of the row dist_x (dim), if dist_set. */
-	double *svt, *dist, *moved, *dist_x;
+	 * dist holds the distances of the row dist_x (dim), and p its probability, if dist_set. */
+	double *svt, *dist, *moved, *dist_x, p;
 	size_t nsv;
 	int dist_set;
 };
@@ -283,11 +283,11 @@ rbf_decision(struct msvm *s, const double *x, const double *b, size_t col, size_
 /*
  * The squared distance of x to each support vector, into s->dist, summed in column order
  * as libsvm's kernel sums it (the columns where both are 0 add exact zeros), so the decision
- * value is libsvm's to the bit. Skipped when s->dist already holds x's: model_score asks for
- * a row's probability and then for its reasons.
+ * value is libsvm's to the bit, and x's probability, into s->p. Skipped when s->dist already
+ * holds x's: model_score asks for a row's probability and then for its reasons.
  */
 static void
-rbf_distances(struct msvm *s, const double *x)
+rbf_row(struct msvm *s, const double *x)
 {
 	if (s->dist_set && memcmp(s->dist_x, x, s->dim * sizeof(*x)) == 0)
 		return;
@@ -300,6 +300,7 @@ rbf_distances(struct msvm *s, const double *x)
 	}
 	memcpy(s->dist_x, x, s->dim * sizeof(*x));
 	s->dist_set = 1;
+	s->p = rbf_prob_of(s, rbf_decision(s, x, x, 0, 0));
 }
 
 static double
@@ -307,8 +308,8 @@ rbf_prob(void *impl, const double *x)
 {
 	struct msvm *s = impl;
 
-	rbf_distances(s, x);
-	return rbf_prob_of(s, rbf_decision(s, x, x, 0, 0));
+	rbf_row(s, x);
+	return s->p;
 }
 
 /* Each input's effect: the probability less the one with that input at its baseline. An
@@ -318,18 +319,16 @@ static void
 rbf_effects(void *impl, const struct encoder *enc, const double *x, const double *base, double *eff)
 {
 	struct msvm *s = impl;
-	double p0;
 
-	rbf_distances(s, x);
-	p0 = rbf_prob_of(s, rbf_decision(s, x, base, 0, 0));
+	rbf_row(s, x);
 	for (size_t k = 0; k < enc->ninputs; k++) {
 		const struct encoder_input *in = &enc->inputs[k];
 		int same = 1;
 
 		for (size_t j = in->col; j < in->col + in->ncols; j++)
 			same &= x[j] == base[j];
-		eff[k] =
-		    same ? 0.0 : p0 - rbf_prob_of(s, rbf_decision(s, x, base, in->col, in->ncols));
+		eff[k] = same ? 0.0
+		              : s->p - rbf_prob_of(s, rbf_decision(s, x, base, in->col, in->ncols));
 	}
 }
 
