@@ -292,7 +292,7 @@ pipeline_setup(struct writer *w, struct ls_err *err)
 	if (db_prepare(w->conn, "ev",
 	               "INSERT INTO events (contact_id, source, event_id, type, time, data) "
 	               "VALUES ($1, $2, $3, $4, $5, $6)",
-	               6, err) < 0 ||
+	               6, NULL, err) < 0 ||
 	    db_prepare(
 	        w->conn, "ct",
 	        "INSERT INTO contacts (contact_id, account, owner, consent, bounced, "
@@ -309,13 +309,13 @@ pipeline_setup(struct writer *w, struct ls_err *err)
 	        "tier = EXCLUDED.tier, probability = EXCLUDED.probability, reasons = "
 	        "EXCLUDED.reasons, fit = EXCLUDED.fit, engagement = EXCLUDED.engagement, "
 	        "model_version = EXCLUDED.model_version, scored_at = now(), updated_at = now()",
-	        13, err) < 0 ||
+	        13, NULL, err) < 0 ||
 	    db_prepare(
 	        w->conn, "sc",
 	        "INSERT INTO score_changes (contact_id, score, previous_score, tier, "
 	        "previous_tier, probability, model_version, event_source, event_id, reasons) "
 	        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-	        10, err) < 0)
+	        10, NULL, err) < 0)
 		return -1;
 	if (PQenterPipelineMode(w->conn) != 1)
 		return ls_err_set(err, "cannot enter pipeline mode: %s", PQerrorMessage(w->conn));

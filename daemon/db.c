@@ -120,9 +120,10 @@ db_connection_lost(PGconn *conn)
 }
 
 int
-db_prepare(PGconn *conn, const char *name, const char *sql, int nparams, struct ls_err *err)
+db_prepare(PGconn *conn, const char *name, const char *sql, int nparams, const Oid *types,
+           struct ls_err *err)
 {
-	PGresult *res = PQprepare(conn, name, sql, nparams, NULL);
+	PGresult *res = PQprepare(conn, name, sql, nparams, types);
 
 	return db_result_check(res, PGRES_COMMAND_OK, name, err) < 0 ? -1 : (PQclear(res), 0);
 }

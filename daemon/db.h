@@ -34,8 +34,9 @@ int db_sqlstate_transient(const char *state);
  * reconnect), 0 when the server is there and refused the statement itself. */
 int db_connection_lost(PGconn *conn);
 
-/* Prepares a named statement; 0 or -1. */
-int db_prepare(PGconn *conn, const char *name, const char *sql, int nparams,
+/* Prepares a named statement; 0 or -1. types (NULL: all inferred) gives the parameters'
+ * type OIDs, 0 for one the server infers; a parameter the SQL does not use needs one. */
+int db_prepare(PGconn *conn, const char *name, const char *sql, int nparams, const Oid *types,
                struct ls_err *err) LS_MUST_CHECK;
 
 #endif

@@ -90,7 +90,7 @@ prepared_name(PGconn *conn, const char *sql, int n, struct ls_err *err)
 	snprintf(s->name, sizeof(s->name), "ls_stmt_%d", l->n);
 	if ((s->sql = strdup(sql)) == NULL)
 		return ls_err_set(err, "out of memory"), NULL;
-	if (db_prepare(conn, s->name, sql, n, err) < 0) {
+	if (db_prepare(conn, s->name, sql, n, NULL, err) < 0) {
 		free(s->sql);
 		return NULL;
 	}
