@@ -255,6 +255,12 @@ verdict() {
 }
 auc3() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "-"; else printf "%.3f\n", v }'; }
 mb() { awk -v k="$1" 'BEGIN { if (k == "nan" || k == "") print "nan"; else printf "%.1f\n", k / 1024 }'; }
+# The figures of KEY, run by run, as a/b/c ("-" when none).
+each() {
+	awk -v k="$1" '$1 == k { print $2 }' "$res" | while read -r v; do fmt "$v"; done |
+		paste -sd/ - | awk 'NF { print; p = 1 } END { if (!p) print "-" }'
+}
+
 row() { printf '%-2s %-47s %17s  %-34s %7s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6"; }
 
 print_table() {
@@ -303,6 +309,8 @@ print_table() {
 			"$(fmt "$(median lat${f}_p50_ms)")/$(fmt "$lp99")/$(fmt "$(median lat${f}_p999_ms)")" \
 			"one commit p50/p99 $(fmt "$p50")/$(fmt "$p99") ms" "$(ratio "$lp99" "$p99")" "$target"
 	done
+	row "" "  each 50 % run: p99 ms; CPU stolen, I/O waits %" "$(each lat50_p99_ms)" \
+		"stolen $(each lat50_steal_pct); I/O $(each lat50_io_wait_pct)" "" ""
 	rp50=$(median api_readyz_p50_ms); rp99=$(median api_readyz_p99_ms)
 	qp99=$(median api_queue_p99_ms); cp99=$(median api_claim_p99_ms)
 	qnote=""; cnote=""
@@ -512,6 +520,24 @@ while [ $r -le "$REPS" ]; do
 	r=$((r + 1))
 done
 
+# The machine around one run: "total_ticks steal_ticks io_some_us wall_us" (/proc/stat over all
+# CPUs; /proc/pressure/io's "some" total, nan where the kernel has no PSI).
+machine_stat() {
+	awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; printf "%s %s ", t, $9 }' /proc/stat
+	awk -F'total=' '/^some/ { printf "%s ", $2; f = 1 } END { if (!f) printf "nan " }' \
+		/proc/pressure/io 2>/dev/null || printf 'nan '
+	date +%s%6N
+}
+
+# machine_share NAME BEFORE: the share of CPU time the hypervisor took (steal) and of wall time
+# in which some task waited for I/O (PSI), since BEFORE; slow moments of a latency run are
+# either the daemon's or the machine's, and these two say which.
+machine_share() {
+	echo "$2 $(machine_stat)" | awk -v n="$1" '{
+		if ($5 > $1) printf "%s_steal_pct %.2f\n", n, 100 * ($6 - $2) / ($5 - $1)
+		if ($3 != "nan" && $7 != "nan" && $8 > $4) printf "%s_io_wait_pct %.2f\n", n, 100 * ($7 - $3) / ($8 - $4) }'
+}
+
 sustained=$(median e2e_eps)
 if [ "$sustained" != nan ]; then
 	r=1
@@ -519,9 +545,11 @@ if [ "$sustained" != nan ]; then
 		for f in 25 50 75; do
 			rate=$(awk -v s="$sustained" -v f=$f 'BEGIN { printf "%.0f", s * f / 100 }')
 			say "repetition $r of $REPS: latency at $f % ($rate events/s, ${LAT_SECS}s)"
+			before=$(machine_stat)
 			run lat$f "$bb/bench_load" rate --name lat$f --tag "l${f}r$r" --rate "$rate" \
 				--secs "$LAT_SECS" --pull "$pull" --pub "$pub" \
 				--trace "$work/latency-$f-r$r.txt" || true
+			machine_share lat$f "$before" >>"$res"
 		done
 		r=$((r + 1))
 	done
