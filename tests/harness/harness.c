@@ -122,6 +122,19 @@ h_db_create(const char *name)
 	return dsn;
 }
 
+int
+h_exec_ok(PGconn *conn, const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	int ok = res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
+	                         PQresultStatus(res) == PGRES_TUPLES_OK);
+
+	if (!ok)
+		fprintf(stderr, "harness: %s: %s", sql, PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
 long
 h_query_long(PGconn *conn, const char *sql)
 {

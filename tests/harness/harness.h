@@ -9,6 +9,8 @@
 /* A database of its own for one test, migrated. Returns its libpq DSN (static). */
 const char *h_db_create(const char *name);
 PGconn *h_db_connect(const char *dsn);
+/* Runs sql (any number of statements); 1 when it succeeded, else 0 with the error printed. */
+int h_exec_ok(PGconn *conn, const char *sql);
 /* The first column of the first row as a long (-1 on any error, printed). */
 long h_query_long(PGconn *conn, const char *sql);
 /* The first column of the first row, copied into buf ("" on error). */

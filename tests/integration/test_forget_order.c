@@ -29,19 +29,6 @@ forget_main(void *arg)
 	return NULL;
 }
 
-static int
-exec_ok(PGconn *conn, const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	int ok = res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-	                         PQresultStatus(res) == PGRES_TUPLES_OK);
-
-	if (!ok)
-		fprintf(stderr, "%s: %s", sql, PQerrorMessage(conn));
-	PQclear(res);
-	return ok;
-}
-
 int
 main(void)
 {
@@ -57,17 +44,17 @@ main(void)
 		return TEST_REPORT();
 	TEST_CHECK(
 	    "a contact with an event",
-	    exec_ok(check,
-	            "INSERT INTO contacts (contact_id, events_applied) VALUES ('fo-1', 1)") &&
-	        exec_ok(check, "INSERT INTO events (contact_id, source, event_id, type, time) "
-	                       "VALUES ('fo-1', 's', 'e1', 'page.viewed', now())"));
+	    h_exec_ok(check,
+	              "INSERT INTO contacts (contact_id, events_applied) VALUES ('fo-1', 1)") &&
+	        h_exec_ok(check, "INSERT INTO events (contact_id, source, event_id, type, time) "
+	                         "VALUES ('fo-1', 's', 'e1', 'page.viewed', now())"));
 	deadlocks = h_query_long(check, "SELECT deadlocks FROM pg_stat_database "
 	                                "WHERE datname = current_database()");
 	/* A batch holds the contact row, as its first statement does ... */
 	TEST_CHECK(
 	    "batch locks the contact",
-	    exec_ok(batch, "BEGIN") &&
-	        exec_ok(batch, "SELECT 1 FROM contacts WHERE contact_id = 'fo-1' FOR UPDATE"));
+	    h_exec_ok(batch, "BEGIN") &&
+	        h_exec_ok(batch, "SELECT 1 FROM contacts WHERE contact_id = 'fo-1' FOR UPDATE"));
 	/* ... a forget starts meanwhile ... */
 	TEST_CHECK("forget started", pthread_create(&th, NULL, forget_main, &f) == 0);
 	h_sleep_ms(300);
@@ -75,10 +62,10 @@ main(void)
 	 * insert). Had the forget deleted the events first, this would wait for the forget while
 	 * the forget waits for the contact row: a deadlock, one of the two cancelled. */
 	TEST_CHECK("batch records its events",
-	           exec_ok(batch, "INSERT INTO events (contact_id, source, event_id, type, time) "
-	                          "VALUES ('fo-1', 's', 'e1', 'page.viewed', now()) "
-	                          "ON CONFLICT DO NOTHING"));
-	TEST_CHECK("batch commits", exec_ok(batch, "COMMIT"));
+	           h_exec_ok(batch, "INSERT INTO events (contact_id, source, event_id, type, time) "
+	                            "VALUES ('fo-1', 's', 'e1', 'page.viewed', now()) "
+	                            "ON CONFLICT DO NOTHING"));
+	TEST_CHECK("batch commits", h_exec_ok(batch, "COMMIT"));
 	pthread_join(th, NULL);
 	TEST_CHECK("forget committed after the batch", f.rc == 0);
 	if (f.rc != 0)

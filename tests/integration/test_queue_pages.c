@@ -27,18 +27,6 @@ migration(int version)
 	return NULL;
 }
 
-static int
-exec_ok(PGconn *db, const char *sql)
-{
-	PGresult *res = PQexec(db, sql);
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		fprintf(stderr, "%s", PQresultErrorMessage(res));
-	PQclear(res);
-	return ok;
-}
-
 int
 main(void)
 {
@@ -51,8 +39,8 @@ main(void)
 		TEST_CHECK("setup", 0);
 		return TEST_REPORT();
 	}
-	TEST_CHECK("back to the schema before 008", exec_ok(db, before_008));
-	TEST_CHECK("008 applies", exec_ok(db, m->sql));
+	TEST_CHECK("back to the schema before 008", h_exec_ok(db, before_008));
+	TEST_CHECK("008 applies", h_exec_ok(db, m->sql));
 	TEST_CHECK("one row per walk page",
 	           h_query_long(db, "SELECT count(*) FROM queue_pages") == 3);
 	TEST_STREQ("a page's ids in rank order",

@@ -19,18 +19,6 @@ static const char fill[] =
     "SELECT 'c' || lpad(i::text, 5, '0'), 'o' || (i % 10), (i % 100)::smallint, "
     "(i % 100) / 100.0, 'B' FROM generate_series(1, 20000) i";
 
-static int
-exec_ok(PGconn *db, const char *sql)
-{
-	PGresult *res = PQexec(db, sql);
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		fprintf(stderr, "%s", PQresultErrorMessage(res));
-	PQclear(res);
-	return ok;
-}
-
 /* The generic plan of a prepared statement (as the API runs it without a filter), as text:
  * 1 when it reads contacts through contacts_queue_idx and never scans the whole table. */
 static int
@@ -41,7 +29,8 @@ walks_the_index(PGconn *db, const char *explain)
 	size_t used = 0;
 	int ok;
 
-	if (!exec_ok(db, "BEGIN") || !exec_ok(db, "SET LOCAL plan_cache_mode = force_generic_plan"))
+	if (!h_exec_ok(db, "BEGIN") ||
+	    !h_exec_ok(db, "SET LOCAL plan_cache_mode = force_generic_plan"))
 		return 0;
 	res = PQexec(db, explain);
 	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++)
@@ -50,7 +39,7 @@ walks_the_index(PGconn *db, const char *explain)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fprintf(stderr, "%s", PQresultErrorMessage(res));
 	PQclear(res);
-	exec_ok(db, "ROLLBACK");
+	h_exec_ok(db, "ROLLBACK");
 	ok = strstr(plan, "Index Scan using contacts_queue_idx on contacts") != NULL &&
 	     strstr(plan, "Seq Scan on contacts") == NULL;
 	if (!ok)
@@ -160,7 +149,7 @@ main(void)
 		return TEST_REPORT();
 	}
 	TEST_CHECK("20,000 listable contacts",
-	           exec_ok(db, fill) && exec_ok(db, "ANALYZE contacts, leases, queue_pages") &&
+	           h_exec_ok(db, fill) && h_exec_ok(db, "ANALYZE contacts, leases, queue_pages") &&
 	               h_query_long(db, "SELECT count(*) FROM contacts") == CONTACTS);
 	TEST_CHECK("the statements prepare", queue_prepare(db, &err) == 0);
 	check_plans(db);
