@@ -530,8 +530,8 @@ machine_stat() {
 }
 
 # machine_share NAME BEFORE: the share of CPU time the hypervisor took (steal) and of wall time
-# in which some task waited for I/O (PSI), since BEFORE; slow moments of a latency run are
-# either the daemon's or the machine's, and these two say which.
+# in which some task waited for I/O (PSI), since BEFORE: two signs of the machine's part in a
+# slow latency run.
 machine_share() {
 	echo "$2 $(machine_stat)" | awk -v n="$1" '{
 		if ($5 > $1) printf "%s_steal_pct %.2f\n", n, 100 * ($6 - $2) / ($5 - $1)
