@@ -68,9 +68,11 @@ bin/%: $(BUILD)/release/bin/%
 deps:
 	@scripts/install-deps.sh
 
-# Every test, under AddressSanitizer and UBSan, against a throwaway PostgreSQL cluster.
+# Every test, under AddressSanitizer and UBSan, against a throwaway PostgreSQL cluster. The
+# bench programs are built too (not run), so that a change to a function they share with the
+# daemon cannot break `make bench` unseen.
 check: deps
-	$(MAKE) $(BUILD)/asan/bin/leadscored $(BUILD)/asan/bin/leadscore $(ASAN_TESTS)
+	$(MAKE) $(BUILD)/asan/bin/leadscored $(BUILD)/asan/bin/leadscore $(ASAN_TESTS) $(BENCH_PROGS)
 	tests/run.sh $(BUILD)/asan
 
 unit: $(BUILD)/asan/bin/leadscore $(UNIT_SRC:tests/%.c=$(BUILD)/asan/tests/%)
