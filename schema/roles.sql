@@ -31,6 +31,8 @@ GRANT SELECT, INSERT, DELETE ON score_changes, dead_letters, contact_snapshots, 
     TO leadscore_daemon, leadscore_admin;
 GRANT USAGE ON SEQUENCE score_changes_seq_seq, dead_letters_id_seq
     TO leadscore_daemon, leadscore_admin;
+-- UPDATE too: a retention pass locks the dead letters it drops (FOR UPDATE SKIP LOCKED).
+GRANT UPDATE ON dead_letters TO leadscore_daemon, leadscore_admin;
 
 -- The registry: the daemon only follows it; admins change it.
 GRANT SELECT ON models, model_promotions, schema_migrations TO leadscore_daemon, leadscore_admin;

@@ -395,6 +395,23 @@ h_daemon_log(const struct h_daemon *d)
 	fclose(f);
 }
 
+long
+h_log_count(const struct h_daemon *d, const char *needle)
+{
+	char path[512], line[2048];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/daemon.log", d->dir);
+	f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL && n++ < 3)
+			printf("daemon log: %s", line);
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
 char *
 h_event(const char *id, const char *type, const char *subject, const char *time,
 	const char *data_json)

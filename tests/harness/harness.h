@@ -44,6 +44,8 @@ int h_daemon_stop(struct h_daemon *d, int sig, int timeout_ms);
 long h_wait_long(PGconn *conn, const char *sql, long want, int timeout_ms);
 /* Prints the daemon's log (on failure, to see why). */
 void h_daemon_log(const struct h_daemon *d);
+/* How many lines of the daemon's log contain needle (the first three are printed). */
+long h_log_count(const struct h_daemon *d, const char *needle);
 
 /* A CloudEvent as JSON text (caller frees). data_json may be NULL ({}). */
 char *h_event(const char *id, const char *type, const char *subject, const char *time,

@@ -375,24 +375,6 @@ counts_wait(const struct h_daemon *d, struct counts *c, long want)
 	}
 }
 
-/* Lines of a daemon's log holding needle; the first few are printed. */
-static long
-log_count(const struct h_daemon *d, const char *needle)
-{
-	char path[512], line[2048];
-	long n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/daemon.log", d->dir);
-	f = fopen(path, "r");
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, needle) != NULL && n++ < 3)
-			printf("daemon log: %s", line);
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
 static long
 deadlocks(PGconn *db)
 {
@@ -866,8 +848,8 @@ main(void)
 	}
 	/* Nothing deadlocked: no batch was refused with SQLSTATE 40P01 (it would have been
 	 * retried and logged), and PostgreSQL counted no deadlock in this database. */
-	TEST_CHECK("no deadlock in daemon A's log", log_count(&d[0], "40P01") == 0);
-	TEST_CHECK("no deadlock in daemon B's log", log_count(&d[1], "40P01") == 0);
+	TEST_CHECK("no deadlock in daemon A's log", h_log_count(&d[0], "40P01") == 0);
+	TEST_CHECK("no deadlock in daemon B's log", h_log_count(&d[1], "40P01") == 0);
 	h_sleep_ms(1000); /* the daemons' backends report their statistics as they exit */
 	{
 		long after = deadlocks(db);
@@ -878,11 +860,11 @@ main(void)
 		TEST_CHECK("PostgreSQL counted no deadlock", after == deadlocks_before);
 	}
 	TEST_CHECK("no batch refused by the database",
-	           log_count(&d[0], "refused:") + log_count(&d[1], "refused:") == 0);
+	           h_log_count(&d[0], "refused:") + h_log_count(&d[1], "refused:") == 0);
 	TEST_CHECK("nothing dead-lettered",
 	           h_query_long(db, "SELECT count(*) FROM dead_letters") == 0);
 	TEST_CHECK("no errors logged",
-	           log_count(&d[0], "[error]") + log_count(&d[1], "[error]") == 0);
+	           h_log_count(&d[0], "[error]") + h_log_count(&d[1], "[error]") == 0);
 
 	for (int i = 0; i < 2; i++) {
 		zmq_close(subs[i]);
