@@ -17,6 +17,7 @@
 #include "apply.h"
 #include "db.h"
 #include "log.h"
+#include "marks.h"
 #include "metrics.h"
 #include "migrations.h"
 #include "roi_config.h"
@@ -245,14 +246,25 @@ active_model_path(struct server *s, char **version, struct ls_err *err)
 	return full;
 }
 
+/* Of several daemons switching to one version, the first announces it; a reload that
+ * changed nothing announces nothing. When the mark cannot be moved, announcing twice is
+ * better than not at all. */
 static void
 publish_model(struct server *s)
 {
+	const char *version = model_version(s->scorer->model);
 	const json_t *manifest = model_manifest(s->scorer->model);
-	json_t *msg = json_pack("{s:s, s:s, s:O?}", "version", model_version(s->scorer->model),
-	                        "kind", model_kind(s->scorer->model), "metrics",
-	                        manifest ? json_object_get(manifest, "metrics") : NULL);
+	struct ls_err err = {{0}};
+	int ours = s->conn != NULL ? marks_take_model(s->conn, version, &err) : 1;
+	json_t *msg;
 
+	if (ours == 0)
+		return;
+	if (ours < 0)
+		log_warnx("announcing model %s: %s", version, err.msg);
+	msg = json_pack("{s:s, s:s, s:O?}", "version", version, "kind",
+	                model_kind(s->scorer->model), "metrics",
+	                manifest ? json_object_get(manifest, "metrics") : NULL);
 	if (msg != NULL) {
 		publisher_send(&s->pub, "model", msg);
 		json_decref(msg);
@@ -784,11 +796,17 @@ roi_tick(struct server *s)
 	struct ls_err err;
 	json_t *report;
 
+	int ours;
+
 	if (s->conn == NULL || mono_us() < s->roi_next_us)
 		return;
 	s->roi_next_us = mono_us() + s->cfg->roi_publish_interval * 1000000;
+	/* Of several daemons on the database, one publishes each interval. */
+	ours = marks_take_roi(s->conn, s->cfg->roi_publish_interval, &err);
+	if (ours == 0)
+		return;
 	roi_params_from_config(s->cfg, &p);
-	if (roi_store_persist_days(s->conn, from, to, &err) < 0 ||
+	if (ours < 0 || roi_store_persist_days(s->conn, from, to, &err) < 0 ||
 	    roi_store_window(s->conn, from, to, &w, &err) < 0) {
 		if (db_connection_lost(s->conn))
 			db_lost(s, err.msg);

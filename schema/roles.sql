@@ -27,6 +27,8 @@ GRANT USAGE ON SCHEMA public TO leadscore_daemon, leadscore_admin;
 -- Contact data: the batch path, the API, forget and retention.
 GRANT SELECT, INSERT, UPDATE, DELETE ON contacts, events, leases, queue_pages, roi_daily
     TO leadscore_daemon, leadscore_admin;
+-- Which daemon publishes the deployment's roi and model messages (schema 009).
+GRANT SELECT, INSERT, UPDATE ON publish_marks TO leadscore_daemon, leadscore_admin;
 GRANT SELECT, INSERT, DELETE ON score_changes, dead_letters, contact_snapshots, outcomes
     TO leadscore_daemon, leadscore_admin;
 GRANT USAGE ON SEQUENCE score_changes_seq_seq, dead_letters_id_seq
