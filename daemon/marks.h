@@ -15,4 +15,8 @@ int marks_take_roi(PGconn *conn, long interval_s, struct ls_err *err) LS_MUST_CH
  * 0: the deployment's last announcement already named version; -1 (err). */
 int marks_take_model(PGconn *conn, const char *version, struct ls_err *err) LS_MUST_CHECK;
 
+/* The two statements as the functions above run them ($1: the interval in seconds, or the
+ * version; a row back: the mark moved), for a caller that sends them itself. */
+extern const char marks_roi_sql[], marks_model_sql[];
+
 #endif

@@ -12,13 +12,16 @@
 
 /* Long enough that the calls of one check never straddle two intervals. */
 #define LONG_S 1000000L
+#define LONG_S_TEXT "1000000"
 
-/* The same statement as marks_take_roi, sent without waiting: 1 once it is seen to wait for
- * the other connection's row lock (still busy after 300 ms). */
+/* The daemon's own statement, sent without waiting: 1 once it is seen to wait for the other
+ * connection's row lock (still busy after 300 ms). */
 static int
-send_waiting(PGconn *conn, const char *sql)
+send_waiting(PGconn *conn, const char *sql, const char *param)
 {
-	if (!PQsendQuery(conn, sql))
+	const char *params[1] = {param};
+
+	if (!PQsendQueryParams(conn, sql, 1, NULL, params, NULL, NULL, 0))
 		return 0;
 	h_sleep_ms(300);
 	return PQconsumeInput(conn) && PQisBusy(conn);
@@ -43,7 +46,6 @@ static void
 test_roi(PGconn *a, PGconn *b)
 {
 	struct ls_err err = {{0}};
-	char sql[512];
 
 	TEST_CHECK("first daemon takes the interval", marks_take_roi(a, LONG_S, &err) == 1);
 	TEST_CHECK("second daemon in the same interval does not",
@@ -69,13 +71,7 @@ test_roi(PGconn *a, PGconn *b)
 	           h_exec_ok(a, "UPDATE publish_marks SET roi_slot = 0 WHERE topic = 'roi'"));
 	TEST_CHECK("first daemon's transaction open", h_exec_ok(a, "BEGIN"));
 	TEST_CHECK("first daemon takes it, uncommitted", marks_take_roi(a, LONG_S, &err) == 1);
-	snprintf(sql, sizeof(sql),
-	         "INSERT INTO publish_marks AS m (topic, roi_slot) VALUES ('roi', "
-	         "floor(extract(epoch FROM clock_timestamp()) / %ld)::bigint * %ld) "
-	         "ON CONFLICT (topic) DO UPDATE SET roi_slot = EXCLUDED.roi_slot "
-	         "WHERE m.roi_slot IS NULL OR m.roi_slot < EXCLUDED.roi_slot RETURNING 1",
-	         LONG_S, LONG_S);
-	TEST_CHECK("second daemon waits for it", send_waiting(b, sql));
+	TEST_CHECK("second daemon waits for it", send_waiting(b, marks_roi_sql, LONG_S_TEXT));
 	TEST_CHECK("first commits", h_exec_ok(a, "COMMIT"));
 	TEST_CHECK("second finds the interval taken", rows_of_sent(b) == 0);
 
@@ -98,11 +94,7 @@ test_model(PGconn *a, PGconn *b)
 
 	TEST_CHECK("first daemon's transaction open", h_exec_ok(a, "BEGIN"));
 	TEST_CHECK("first daemon takes v3, uncommitted", marks_take_model(a, "v3", &err) == 1);
-	TEST_CHECK("second daemon waits for it",
-	           send_waiting(b, "INSERT INTO publish_marks AS m (topic, model_version) "
-	                           "VALUES ('model', 'v3') ON CONFLICT (topic) DO UPDATE SET "
-	                           "model_version = EXCLUDED.model_version WHERE m.model_version "
-	                           "IS DISTINCT FROM EXCLUDED.model_version RETURNING 1"));
+	TEST_CHECK("second daemon waits for it", send_waiting(b, marks_model_sql, "v3"));
 	TEST_CHECK("first commits", h_exec_ok(a, "COMMIT"));
 	TEST_CHECK("second finds v3 announced", rows_of_sent(b) == 0);
 	TEST_CHECK("one row per topic", h_query_long(a, "SELECT count(*) FROM publish_marks") == 2);
