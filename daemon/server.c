@@ -882,6 +882,12 @@ poll_timeout_ms(struct server *s)
 
 		wait = retry < wait ? retry : wait;
 	}
+	/* The periodic work is due at its time (under roi_tick's and retention_tick's own
+	 * conditions): a wakeup in between must not put it off by another full wait. */
+	if (s->conn != NULL && s->roi_next_us - now < wait)
+		wait = s->roi_next_us > now ? s->roi_next_us - now : 0;
+	if (s->conn != NULL && s->batcher.head == NULL && s->retention_next_us - now < wait)
+		wait = s->retention_next_us > now ? s->retention_next_us - now : 0;
 	return (int)((wait + 999) / 1000);
 }
 

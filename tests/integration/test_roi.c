@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "../../daemon/holdout.h"
@@ -64,6 +65,53 @@ json_path(const json_t *o, const char *a, const char *b)
 	if (b != NULL)
 		v = json_object_get(v, b);
 	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Events every 0.9 s wake the daemon between its roi ticks (roi.publish_interval = 1): the
+ * ticks still come every second. A wakeup used to put the next tick off by a whole poll wait,
+ * up to a second, so they came every 1.8 s. */
+static void
+test_roi_on_time(void *zctx, const struct h_daemon *d)
+{
+	void *sub = h_sub(zctx, d->pub, "roi"), *push = zmq_socket(zctx, ZMQ_PUSH);
+	long end = mono_ms() + 9000, next_event = 0;
+	int roi = 0, sent = 0, linger = 0;
+	char topic[16], body[256], id[32];
+
+	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
+	TEST_CHECK("connected", sub != NULL && zmq_connect(push, d->pull) == 0);
+	for (long now = mono_ms(); now < end; now = mono_ms()) {
+		long until = end;
+
+		if (now >= next_event) {
+			char *ev;
+
+			snprintf(id, sizeof(id), "tick-%d", sent);
+			ev = h_event(id, "page.viewed", "ticker", "2026-11-20T10:00:00Z", NULL);
+			sent += ev != NULL && zmq_send(push, ev, strlen(ev), 0) >= 0;
+			free(ev);
+			next_event = now + 900;
+		}
+		until = next_event < end ? next_event : end;
+		if (h_sub_recv(sub, topic, sizeof(topic), body, sizeof(body), (int)(until - now)) ==
+		        0 &&
+		    strcmp(topic, "roi") == 0)
+			roi++;
+	}
+	printf("roi messages in 9 s, with %d events 0.9 s apart: %d\n", sent, roi);
+	TEST_CHECK("events sent", sent >= 9);
+	TEST_CHECK("roi every second while events wake the daemon", roi >= 7);
+	zmq_close(push);
+	zmq_close(sub);
 }
 
 int
@@ -236,6 +284,7 @@ main(void)
 				   strstr(out, "\"verdict\"") != NULL);
 		zmq_close(sub);
 	}
+	test_roi_on_time(zctx, &d);
 	TEST_CHECK("daemon exits 0", h_daemon_stop(&d, SIGTERM, 20000) == 0);
 	if (th_failed)
 		h_daemon_log(&d);
