@@ -70,8 +70,8 @@ h_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static long
-now_ms(void)
+long
+h_now_ms(void)
 {
 	struct timespec ts;
 
@@ -166,11 +166,11 @@ h_query_str(PGconn *conn, const char *sql, char *buf, size_t size)
 long
 h_wait_long(PGconn *conn, const char *sql, long want, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms, v;
+	long deadline = h_now_ms() + timeout_ms, v;
 
 	for (;;) {
 		v = h_query_long(conn, sql);
-		if (v == want || now_ms() > deadline)
+		if (v == want || h_now_ms() > deadline)
 			return v;
 		h_sleep_ms(20);
 	}
@@ -253,7 +253,7 @@ static int
 spawn(struct h_daemon *d)
 {
 	char bin[512], log[512], endpoints[512];
-	long deadline = now_ms() + 30000;
+	long deadline = h_now_ms() + 30000;
 
 	snprintf(bin, sizeof(bin), "%s/leadscored", env_or("LEADSCORE_BIN", "bin"));
 	snprintf(log, sizeof(log), "%s/daemon.log", d->dir);
@@ -272,7 +272,7 @@ spawn(struct h_daemon *d)
 		exec_program(bin, argv);
 		_exit(127);
 	}
-	while (now_ms() < deadline) {
+	while (h_now_ms() < deadline) {
 		int status;
 
 		if (read_endpoints(d) == 0)
@@ -360,13 +360,13 @@ h_daemon_restart(struct h_daemon *d)
 int
 h_daemon_stop(struct h_daemon *d, int sig, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = h_now_ms() + timeout_ms;
 	int status;
 
 	if (d->pid <= 0)
 		return -1;
 	kill(d->pid, sig);
-	while (now_ms() < deadline) {
+	while (h_now_ms() < deadline) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			d->pid = 0;
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

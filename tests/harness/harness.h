@@ -63,6 +63,8 @@ void *h_sub(void *zctx, const char *endpoint, const char *topic);
 int h_sub_recv(void *sub, char *topic, size_t tsize, char *body, size_t bsize, int timeout_ms);
 
 void h_sleep_ms(int ms);
+/* CLOCK_MONOTONIC in milliseconds. */
+long h_now_ms(void);
 
 /* Removes a file or a directory tree (a test's scratch folder). */
 void h_remove_tree(const char *path);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "../harness/h_bundle.h"
@@ -19,26 +18,17 @@ struct seen {
 	char versions[512]; /* the model messages' versions, space-separated */
 };
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Everything both daemons publish on roi and model for ms milliseconds. */
 static void
 listen_for(void *sub, int ms, struct seen *seen)
 {
-	long end = now_ms() + ms;
+	long end = h_now_ms() + ms;
 	char topic[32], body[8192];
 
 	memset(seen, 0, sizeof(*seen));
-	while (now_ms() < end) {
+	while (h_now_ms() < end) {
 		if (h_sub_recv(sub, topic, sizeof(topic), body, sizeof(body),
-		               (int)(end - now_ms())) < 0)
+		               (int)(end - h_now_ms())) < 0)
 			continue;
 		if (strcmp(topic, "roi") == 0) {
 			seen->roi++;
@@ -55,29 +45,34 @@ listen_for(void *sub, int ms, struct seen *seen)
 	printf("in %d ms: %d roi, %d model (%s)\n", ms, seen->roi, seen->model, seen->versions);
 }
 
-static int
-promote(const char *dsn, const char *dir)
-{
-	const char *args[] = {"models", "--dsn", dsn, "register", dir, "--promote", NULL};
-
-	return h_cli(NULL, 0, args);
-}
-
 /* Both daemons logged a model whose version starts with version in force, at least times
  * times since they started (each switched, whoever announced). */
 static int
 both_switched(const struct h_daemon *d, const char *version, long times)
 {
 	char needle[128];
-	long end = now_ms() + 10000;
+	long end = h_now_ms() + 10000;
 
 	snprintf(needle, sizeof(needle), "model %s", version);
-	while (now_ms() < end) {
+	while (h_now_ms() < end) {
 		if (h_log_count(&d[0], needle) >= times && h_log_count(&d[1], needle) >= times)
 			return 1;
 		h_sleep_ms(500);
 	}
 	return 0;
+}
+
+/* A flat bundle of version registered and promoted, and both daemons switched to it. */
+static int
+switch_both(const char *dsn, const struct h_daemon *d, const char *version, double bias)
+{
+	char dir[400], logged[64];
+	const char *args[] = {"models", "--dsn", dsn, "register", dir, "--promote", NULL};
+
+	snprintf(dir, sizeof(dir), "%s/%s", d[0].dir, version);
+	snprintf(logged, sizeof(logged), "%s (", version);
+	return h_bundle_write(dir, version, bias, NULL, NULL, 0, NULL, 0.7) == 0 &&
+	       h_cli(NULL, 0, args) == 0 && both_switched(d, logged, 1);
 }
 
 /* Each daemon ticks every second, so an interval of one second is published about once a
@@ -95,14 +90,9 @@ test_roi_once(void *sub)
 static void
 test_model_once(const char *dsn, struct h_daemon *d, void *sub)
 {
-	char dir[400];
 	struct seen seen;
 
-	snprintf(dir, sizeof(dir), "%s/flat-1", d[0].dir);
-	TEST_CHECK("bundle written",
-	           h_bundle_write(dir, "flat-1", 1.0, NULL, NULL, 0, NULL, 0.7) == 0);
-	TEST_CHECK("promoted", promote(dsn, dir) == 0);
-	TEST_CHECK("both daemons switched", both_switched(d, "flat-1 (", 1));
+	TEST_CHECK("promoted, both daemons switched", switch_both(dsn, d, "flat-1", 1.0));
 	listen_for(sub, 2000, &seen);
 	TEST_CHECK("the switch announced once",
 	           seen.model == 1 && strcmp(seen.versions, "flat-1 ") == 0);
@@ -129,7 +119,6 @@ test_model_once(const char *dsn, struct h_daemon *d, void *sub)
 static void
 test_marks_missing(const char *dsn, struct h_daemon *d, void *sub, PGconn *db)
 {
-	char dir[400];
 	struct seen seen;
 
 	TEST_CHECK("marks table gone",
@@ -137,11 +126,7 @@ test_marks_missing(const char *dsn, struct h_daemon *d, void *sub, PGconn *db)
 	/* An roi tick that marked its interval just before may still be on its way: let it
 	 * arrive, and read what the subscription holds, before counting. */
 	listen_for(sub, 1000, &seen);
-	snprintf(dir, sizeof(dir), "%s/flat-2", d[0].dir);
-	TEST_CHECK("bundle written",
-	           h_bundle_write(dir, "flat-2", 2.0, NULL, NULL, 0, NULL, 0.7) == 0);
-	TEST_CHECK("promoted", promote(dsn, dir) == 0);
-	TEST_CHECK("both daemons switched", both_switched(d, "flat-2 (", 1));
+	TEST_CHECK("promoted, both daemons switched", switch_both(dsn, d, "flat-2", 2.0));
 	listen_for(sub, 2500, &seen);
 	TEST_CHECK("each announced the switch", seen.model == 2);
 	TEST_CHECK("no roi without the marks", seen.roi == 0);

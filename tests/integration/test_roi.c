@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "../../daemon/holdout.h"
@@ -67,15 +66,6 @@ json_path(const json_t *o, const char *a, const char *b)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Events every 0.9 s wake the daemon between its roi ticks (roi.publish_interval = 1): the
  * ticks still come every second. A wakeup used to put the next tick off by a whole poll wait,
  * up to a second, so they came every 1.8 s. */
@@ -83,13 +73,13 @@ static void
 test_roi_on_time(void *zctx, const struct h_daemon *d)
 {
 	void *sub = h_sub(zctx, d->pub, "roi"), *push = zmq_socket(zctx, ZMQ_PUSH);
-	long end = mono_ms() + 9000, next_event = 0;
+	long end = h_now_ms() + 9000, next_event = 0;
 	int roi = 0, sent = 0, linger = 0;
 	char topic[16], body[256], id[32];
 
 	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
 	TEST_CHECK("connected", sub != NULL && zmq_connect(push, d->pull) == 0);
-	for (long now = mono_ms(); now < end; now = mono_ms()) {
+	for (long now = h_now_ms(); now < end; now = h_now_ms()) {
 		long until = end;
 
 		if (now >= next_event) {

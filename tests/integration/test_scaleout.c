@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "../harness/harness.h"
@@ -24,20 +23,11 @@ static const char *const daemon_name[2] = {"A", "B"};
 
 static long end_ms; /* one deadline for the whole test, so a stall fails it in bounded time */
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* What is left of the deadline (a little at least, to read what is there). */
 static int
 left_ms(void)
 {
-	long left = end_ms - now_ms();
+	long left = end_ms - h_now_ms();
 
 	return left > 2000 ? (int)left : 2000;
 }
@@ -369,7 +359,7 @@ counts_wait(const struct h_daemon *d, struct counts *c, long want)
 
 		if (ok && c[0].applied + c[0].dups + c[1].applied + c[1].dups >= want)
 			return 0;
-		if (now_ms() > end_ms)
+		if (h_now_ms() > end_ms)
 			return -1;
 		h_sleep_ms(100);
 	}
@@ -432,7 +422,7 @@ hold_contact(PGconn *db, const char *who, int lock)
 		return 0;
 	}
 	/* The stream runs ahead of what is applied: wait for the contact to be there. */
-	for (long until = now_ms() + left_ms(); now_ms() < until; h_sleep_ms(20)) {
+	for (long until = h_now_ms() + left_ms(); h_now_ms() < until; h_sleep_ms(20)) {
 		res = PQexecParams(db, "SELECT 1 FROM contacts WHERE contact_id = $1", 1, NULL,
 		                   params, NULL, NULL, 0);
 		rows = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : -1;
@@ -471,7 +461,7 @@ test_shared_stream(void *zctx, const struct h_daemon *d, PGconn *db, void *const
 	TEST_CHECK("PUSH connected to daemon A", zmq_connect(push, d[0].pull) == 0);
 	TEST_CHECK("PUSH connected to daemon B", zmq_connect(push, d[1].pull) == 0);
 	h_sleep_ms(300); /* both connections up, so round-robin has both from the start */
-	t0 = now_ms();
+	t0 = h_now_ms();
 	for (size_t i = 0; i < s.nmsgs && sent; i++) {
 		/* HOLDS times in the stream another transaction holds one contact for a while
 		 * (as an SDR claim or a forget may): both daemons' batches pile up behind it,
@@ -491,7 +481,7 @@ test_shared_stream(void *zctx, const struct h_daemon *d, PGconn *db, void *const
 	TEST_CHECK("a contact held mid-stream, several times", held == HOLDS);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE contact_id LIKE 'x%%'");
 	applied = h_wait_long(db, sql, s.distinct, left_ms());
-	ms = now_ms() - t0;
+	ms = h_now_ms() - t0;
 	printf("shared stream: %zu messages (%ld distinct events, %ld repeats) over %d contacts, "
 	       "applied by two daemons in %ld ms (%d stalls of 1.5 s included)\n",
 	       s.nmsgs, s.distinct, s.dups, contacts, ms, held);
@@ -599,8 +589,8 @@ test_first_sight(void *zctx, const struct h_daemon *d, PGconn *db, int per_round
 			}
 		}
 		want += 2L * per_round;
-		deadline = now_ms() + left_ms();
-		while (got < 2L * per_round && now_ms() < deadline) {
+		deadline = h_now_ms() + left_ms();
+		while (got < 2L * per_round && h_now_ms() < deadline) {
 			zmq_pollitem_t items[2] = {{dealer[0], 0, ZMQ_POLLIN, 0},
 			                           {dealer[1], 0, ZMQ_POLLIN, 0}};
 
@@ -806,7 +796,7 @@ main(void)
 		return TEST_REPORT();
 	}
 	snprintf(dsn_copy, sizeof(dsn_copy), "%s", dsn);
-	end_ms = now_ms() + (slow ? 900000 : 120000);
+	end_ms = h_now_ms() + (slow ? 900000 : 120000);
 	db = h_db_connect(dsn_copy);
 	deadlocks_before = deadlocks(db);
 	/* Two daemons, each with its own directory, ports and endpoints file; one database. */
