@@ -7,6 +7,7 @@
 
 #include "../daemon/db.h"
 #include "common.h"
+#include "pgcopy.h"
 #include "rows.h"
 
 /*
@@ -21,196 +22,59 @@
  *   pipeline: one prepared statement per row, the whole batch in one libpq pipeline.
  */
 
-#define PG_EPOCH_US 946684800000000LL /* 2000-01-01 in unix microseconds */
-
-/* ---- binary COPY ---- */
-
-struct cbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-put(struct cbuf *b, const void *src, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		char *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void
-put_be(struct cbuf *b, uint64_t v, size_t n)
-{
-	unsigned char x[8];
-
-	for (size_t i = 0; i < n; i++)
-		x[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
-	put(b, x, n);
-}
-
-static void
-put_text(struct cbuf *b, const char *s)
-{
-	if (s == NULL) {
-		put_be(b, 0xffffffffu, 4);
-		return;
-	}
-	put_be(b, strlen(s), 4);
-	put(b, s, strlen(s));
-}
-
-static void
-put_jsonb(struct cbuf *b, const char *s)
-{
-	put_be(b, strlen(s) + 1, 4);
-	put_be(b, 1, 1); /* jsonb's binary format: a version byte, then the text */
-	put(b, s, strlen(s));
-}
-
-static void
-put_ts(struct cbuf *b, int64_t unix_us)
-{
-	put_be(b, 8, 4);
-	put_be(b, (uint64_t)(unix_us - PG_EPOCH_US), 8);
-}
-
-static void
-put_f8(struct cbuf *b, double d)
-{
-	uint64_t v;
-
-	memcpy(&v, &d, 8);
-	put_be(b, 8, 4);
-	put_be(b, v, 8);
-}
-
-static void
-put_i2(struct cbuf *b, int v)
-{
-	put_be(b, 2, 4);
-	put_be(b, (uint16_t)v, 2);
-}
-
-static void
-put_i8(struct cbuf *b, long long v)
-{
-	put_be(b, 8, 4);
-	put_be(b, (uint64_t)v, 8);
-}
-
-static void
-put_bool(struct cbuf *b, int v)
-{
-	put_be(b, 1, 4);
-	put_be(b, v ? 1 : 0, 1);
-}
-
-static void
-put_char(struct cbuf *b, char c)
-{
-	char s[2] = {c, '\0'};
-
-	put_text(b, c ? s : NULL);
-}
-
-static void
-copy_start(struct cbuf *b)
-{
-	static const char sig[] = "PGCOPY\n\377\r\n";
-
-	b->len = 0;
-	b->oom = 0;
-	put(b, sig, 11);
-	put_be(b, 0, 4); /* flags */
-	put_be(b, 0, 4); /* header extension */
-}
-
-static int
-copy_send(PGconn *conn, const char *sql, struct cbuf *b, struct ls_err *err)
-{
-	PGresult *res = PQexec(conn, sql);
-
-	if (db_result_check(res, PGRES_COPY_IN, sql, err) < 0)
-		return -1;
-	PQclear(res);
-	put_be(b, 0xffff, 2); /* trailer */
-	if (b->oom)
-		return ls_err_set(err, "out of memory");
-	if (PQputCopyData(conn, b->p, (int)b->len) != 1 || PQputCopyEnd(conn, NULL) != 1)
-		return ls_err_set(err, "COPY: %s", PQerrorMessage(conn));
-	res = PQgetResult(conn);
-	if (db_result_check(res, PGRES_COMMAND_OK, sql, err) < 0)
-		return -1;
-	PQclear(res);
-	return 0;
-}
-
 static const char contact_cols[] =
     "contact_id, account, owner, consent, bounced, unsubscribed, state, events_applied, "
     "first_seen, last_event_at, last_activity_at, converted_at, score, tier, probability, "
     "reasons, fit, engagement, model_version";
 
 static void
-stage_row(struct cbuf *b, const struct contact_out *c)
+stage_row(struct pgcopy *b, const struct contact_out *c)
 {
-	put_be(b, 19, 2);
-	put_text(b, c->id);
-	put_text(b, c->account);
-	put_text(b, "dana");
-	put_bool(b, 1);
-	put_bool(b, 0);
-	put_bool(b, 0);
-	put_jsonb(b, c->state);
-	put_i8(b, c->applied);
-	put_ts(b, c->first_us);
-	put_ts(b, c->last_us);
-	put_ts(b, c->last_us);
-	put_text(b, NULL);
-	put_i2(b, c->score);
-	put_char(b, c->tier);
-	put_f8(b, c->probability);
-	put_jsonb(b, c->reasons);
-	put_f8(b, c->fit);
-	put_f8(b, c->engagement);
-	put_text(b, ROWS_MODEL_VERSION);
+	pgcopy_row(b, 19);
+	pgcopy_text(b, c->id);
+	pgcopy_text(b, c->account);
+	pgcopy_text(b, "dana");
+	pgcopy_bool(b, 1);
+	pgcopy_bool(b, 0);
+	pgcopy_bool(b, 0);
+	pgcopy_jsonb(b, c->state);
+	pgcopy_i8(b, c->applied);
+	pgcopy_ts(b, c->first_us);
+	pgcopy_ts(b, c->last_us);
+	pgcopy_ts(b, c->last_us);
+	pgcopy_text(b, NULL);
+	pgcopy_i2(b, c->score);
+	pgcopy_char(b, c->tier);
+	pgcopy_f8(b, c->probability);
+	pgcopy_jsonb(b, c->reasons);
+	pgcopy_f8(b, c->fit);
+	pgcopy_f8(b, c->engagement);
+	pgcopy_text(b, ROWS_MODEL_VERSION);
 }
 
 static void
-change_row(struct cbuf *b, const struct contact_out *c)
+change_row(struct pgcopy *b, const struct contact_out *c)
 {
-	put_be(b, 10, 2);
-	put_text(b, c->id);
-	put_i2(b, c->score);
+	pgcopy_row(b, 10);
+	pgcopy_text(b, c->id);
+	pgcopy_i2(b, c->score);
 	if (c->prev_score < 0)
-		put_text(b, NULL);
+		pgcopy_text(b, NULL);
 	else
-		put_i2(b, c->prev_score);
-	put_char(b, c->tier);
-	put_char(b, c->prev_tier);
-	put_f8(b, c->probability);
-	put_text(b, ROWS_MODEL_VERSION);
-	put_text(b, c->last->source);
-	put_text(b, c->last->id);
-	put_jsonb(b, c->reasons);
+		pgcopy_i2(b, c->prev_score);
+	pgcopy_char(b, c->tier);
+	pgcopy_char(b, c->prev_tier);
+	pgcopy_f8(b, c->probability);
+	pgcopy_text(b, ROWS_MODEL_VERSION);
+	pgcopy_text(b, c->last->source);
+	pgcopy_text(b, c->last->id);
+	pgcopy_jsonb(b, c->reasons);
 }
 
 struct writer {
 	PGconn *conn;
 	struct rows rows;
-	struct cbuf buf;
+	struct pgcopy buf;
 	struct contact_out *out;
 	char upsert[2048];
 };
@@ -224,36 +88,37 @@ copy_batch(struct writer *w, size_t from, size_t to, struct ls_err *err)
 	rows_plan(&w->rows, from, to, w->out, &n);
 	if (db_exec(w->conn, "BEGIN", err) < 0)
 		return -1;
-	copy_start(&w->buf);
+	pgcopy_start(&w->buf);
 	for (size_t i = from; i < to; i++) {
 		const struct event *ev = &e->evs[i];
 
-		put_be(&w->buf, 6, 2);
-		put_text(&w->buf, ev->subject);
-		put_text(&w->buf, ev->source);
-		put_text(&w->buf, ev->id);
-		put_text(&w->buf, ev->type);
-		put_ts(&w->buf, ev->time_us);
-		put_jsonb(&w->buf, w->rows.data[i]);
+		pgcopy_row(&w->buf, 6);
+		pgcopy_text(&w->buf, ev->subject);
+		pgcopy_text(&w->buf, ev->source);
+		pgcopy_text(&w->buf, ev->id);
+		pgcopy_text(&w->buf, ev->type);
+		pgcopy_ts(&w->buf, ev->time_us);
+		pgcopy_jsonb(&w->buf, w->rows.data[i]);
 	}
-	if (copy_send(w->conn,
-	              "COPY events (contact_id, source, event_id, type, time, data) FROM STDIN "
-	              "(FORMAT binary)",
-	              &w->buf, err) < 0)
+	if (pgcopy_send(&w->buf, w->conn,
+	                "COPY events (contact_id, source, event_id, type, time, data) FROM STDIN "
+	                "(FORMAT binary)",
+	                err) < 0)
 		return -1;
-	copy_start(&w->buf);
+	pgcopy_start(&w->buf);
 	for (size_t k = 0; k < n; k++)
 		stage_row(&w->buf, &w->out[k]);
-	if (copy_send(w->conn, "COPY bench_stage FROM STDIN (FORMAT binary)", &w->buf, err) < 0)
+	if (pgcopy_send(&w->buf, w->conn, "COPY bench_stage FROM STDIN (FORMAT binary)", err) < 0)
 		return -1;
-	copy_start(&w->buf);
+	pgcopy_start(&w->buf);
 	for (size_t k = 0; k < n; k++)
 		change_row(&w->buf, &w->out[k]);
-	if (copy_send(w->conn,
-	              "COPY score_changes (contact_id, score, previous_score, tier, previous_tier, "
-	              "probability, model_version, event_source, event_id, reasons) FROM STDIN "
-	              "(FORMAT binary)",
-	              &w->buf, err) < 0)
+	if (pgcopy_send(
+	        &w->buf, w->conn,
+	        "COPY score_changes (contact_id, score, previous_score, tier, previous_tier, "
+	        "probability, model_version, event_source, event_id, reasons) FROM STDIN "
+	        "(FORMAT binary)",
+	        err) < 0)
 		return -1;
 	/* One round trip for the upsert and the commit. */
 	return db_exec(w->conn, w->upsert, err);
@@ -484,7 +349,7 @@ out:
 		PQfinish(w.conn);
 	rows_free(&w.rows);
 	free(w.out);
-	free(w.buf.p);
+	pgcopy_free(&w.buf);
 	bench_events_free(&e);
 	return rc;
 }

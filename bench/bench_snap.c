@@ -11,6 +11,7 @@
 #include "../model/snaprow.h"
 #include "../model/train_db.h"
 #include "common.h"
+#include "pgcopy.h"
 
 /*
  * usage:
@@ -38,11 +39,9 @@
  */
 
 #define END_US 1767225600000000LL /* 2026-01-01: the newest event */
-#define PG_EPOCH_US 946684800000000LL
 #define DAY_US INT64_C(86400000000)
 #define HORIZON_DAYS 30
 #define MEAN_DAYS 20 /* active days per contact, on average */
-#define COPY_CHUNK (4 << 20)
 
 /* A count as a result, every digit kept (bench_result keeps six). */
 static void
@@ -96,110 +95,6 @@ pick(const char *const *levels, const double *cum, size_t n)
 	return levels[n - 1];
 }
 
-/* ---- binary COPY, streamed in chunks ---- */
-
-struct copy {
-	PGconn *conn;
-	char *p;
-	size_t len;
-	int failed;
-};
-
-static void
-put(struct copy *b, const void *src, size_t n)
-{
-	if (b->len + n > COPY_CHUNK) {
-		if (!b->failed && PQputCopyData(b->conn, b->p, (int)b->len) != 1)
-			b->failed = 1;
-		b->len = 0;
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void
-put_be(struct copy *b, uint64_t v, size_t n)
-{
-	unsigned char x[8];
-
-	for (size_t i = 0; i < n; i++)
-		x[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
-	put(b, x, n);
-}
-
-static void
-put_text(struct copy *b, const char *s)
-{
-	if (s == NULL) {
-		put_be(b, 0xffffffffu, 4);
-		return;
-	}
-	put_be(b, strlen(s), 4);
-	put(b, s, strlen(s));
-}
-
-static void
-put_jsonb(struct copy *b, const char *s)
-{
-	put_be(b, strlen(s) + 1, 4);
-	put_be(b, 1, 1); /* jsonb's binary format: a version byte, then the text */
-	put(b, s, strlen(s));
-}
-
-static void
-put_ts(struct copy *b, int64_t unix_us)
-{
-	if (unix_us == 0) {
-		put_be(b, 0xffffffffu, 4);
-		return;
-	}
-	put_be(b, 8, 4);
-	put_be(b, (uint64_t)(unix_us - PG_EPOCH_US), 8);
-}
-
-static void
-put_date(struct copy *b, int64_t unix_us)
-{
-	put_be(b, 4, 4);
-	put_be(b, (uint32_t)((unix_us - PG_EPOCH_US) / DAY_US), 4);
-}
-
-static int
-copy_begin(struct copy *b, PGconn *conn, const char *sql, struct ls_err *err)
-{
-	static const char sig[] = "PGCOPY\n\377\r\n";
-	PGresult *res = PQexec(conn, sql);
-
-	if (db_result_check(res, PGRES_COPY_IN, sql, err) < 0)
-		return -1;
-	PQclear(res);
-	b->conn = conn;
-	b->len = 0;
-	b->failed = 0;
-	put(b, sig, 11);
-	put_be(b, 0, 4); /* flags */
-	put_be(b, 0, 4); /* header extension */
-	return 0;
-}
-
-static int
-copy_end(struct copy *b, const char *what, struct ls_err *err)
-{
-	PGresult *res;
-
-	put_be(b, 0xffff, 2); /* trailer */
-	if (b->failed || PQputCopyData(b->conn, b->p, (int)b->len) != 1 ||
-	    PQputCopyEnd(b->conn, NULL) != 1)
-		return ls_err_set(err, "COPY %s: %s", what, PQerrorMessage(b->conn));
-	res = PQgetResult(b->conn);
-	if (db_result_check(res, PGRES_COMMAND_OK, what, err) < 0)
-		return -1;
-	PQclear(res);
-	while ((res = PQgetResult(b->conn)) != NULL)
-		PQclear(res);
-	return 0;
-}
-
 /* ---- the simulation ---- */
 
 /* Per signal: events on an active day for an average contact, and the factor in the 30 days
@@ -233,7 +128,7 @@ static const double industry_fit[] = {0.5, 0.3, 0.1, 0.0, -0.2, -0.4, -0.1};
 
 struct gen {
 	const struct featspec *spec;
-	struct copy snaps, events;
+	struct pgcopy snaps, events;
 	const struct signal_sim **sims; /* per spec signal */
 	double *decay;                  /* per spec signal: per microsecond */
 	double *v;                      /* per spec signal: decayed count */
@@ -297,12 +192,12 @@ field_str(const struct contact *c, const char *name)
 static void
 put_event(struct gen *g, const struct contact *c, const char *id, const char *type, int64_t at)
 {
-	put_be(&g->events, 5, 2);
-	put_text(&g->events, c->id);
-	put_text(&g->events, "bench://snap");
-	put_text(&g->events, id);
-	put_text(&g->events, type);
-	put_ts(&g->events, at);
+	pgcopy_row(&g->events, 5);
+	pgcopy_text(&g->events, c->id);
+	pgcopy_text(&g->events, "bench://snap");
+	pgcopy_text(&g->events, id);
+	pgcopy_text(&g->events, type);
+	pgcopy_ts(&g->events, at);
 }
 
 /* One active day: the day's events, then the snapshot as of its end. */
@@ -354,12 +249,12 @@ active_day(struct gen *g, struct contact *c, int64_t day_us, int64_t prev_us, in
 		return ls_err_set(err, "out of memory");
 	}
 	json_decref(doc);
-	put_be(&g->snaps, 5, 2);
-	put_text(&g->snaps, c->id);
-	put_date(&g->snaps, day_us);
-	put_ts(&g->snaps, as_of);
-	put_text(&g->snaps, spec->hash);
-	put_jsonb(&g->snaps, text);
+	pgcopy_row(&g->snaps, 5);
+	pgcopy_text(&g->snaps, c->id);
+	pgcopy_date(&g->snaps, day_us);
+	pgcopy_ts(&g->snaps, as_of);
+	pgcopy_text(&g->snaps, spec->hash);
+	pgcopy_jsonb(&g->snaps, text);
 	free(text);
 	/* The day's last event, as the events ledger would hold it. */
 	snprintf(eid, sizeof(eid), "d%" PRId64, (int64_t)((day_us - g->first_day_us) / DAY_US));
@@ -373,7 +268,7 @@ active_day(struct gen *g, struct contact *c, int64_t day_us, int64_t prev_us, in
 /* One contact's days: n distinct active days in a span of the window (selection sampling,
  * so in order), a conversion somewhere after the first third of them for a converter. */
 static int
-contact_days(struct gen *g, struct contact *c, struct copy *contacts, struct ls_err *err)
+contact_days(struct gen *g, struct contact *c, struct pgcopy *contacts, struct ls_err *err)
 {
 	long n = 1 + (long)floor(log(1 - uniform()) / log(1 - 1.0 / MEAN_DAYS));
 	long span, start, need, left, recent[HORIZON_DAYS];
@@ -426,12 +321,12 @@ contact_days(struct gen *g, struct contact *c, struct copy *contacts, struct ls_
 			put_event(g, c, "won", "deal.won", c->conv_us + 40 * DAY_US);
 	}
 	g->contacts++;
-	put_be(contacts, 5, 2);
-	put_text(contacts, c->id);
-	put_text(contacts, NULL);
-	put_ts(contacts, c->first_us);
-	put_ts(contacts, c->conv_us > c->last_us ? c->conv_us : c->last_us);
-	put_ts(contacts, c->conv_us ? c->conv_us : 0);
+	pgcopy_row(contacts, 5);
+	pgcopy_text(contacts, c->id);
+	pgcopy_text(contacts, NULL);
+	pgcopy_ts(contacts, c->first_us);
+	pgcopy_ts(contacts, c->conv_us > c->last_us ? c->conv_us : c->last_us);
+	pgcopy_ts(contacts, c->conv_us ? c->conv_us : 0);
 	return 0;
 }
 
@@ -445,9 +340,9 @@ generate(const char *dsn, const struct featspec *spec, long want, int days, stru
 	    "COPY contacts (contact_id, account, first_seen, last_event_at, converted_at) FROM "
 	    "STDIN (FORMAT binary)"};
 	static const char *const tables[3] = {"contact_snapshots", "events", "contacts"};
-	struct copy *streams[3];
+	struct pgcopy *streams[3];
 	PGconn *conns[3] = {NULL, NULL, NULL};
-	struct copy contacts = {0};
+	struct pgcopy contacts = {0};
 	struct contact c, last = {0};
 	struct gen g;
 	long num = 0;
@@ -465,10 +360,7 @@ generate(const char *dsn, const struct featspec *spec, long want, int days, stru
 	streams[0] = &g.snaps;
 	streams[1] = &g.events;
 	streams[2] = &contacts;
-	for (int i = 0; i < 3; i++)
-		streams[i]->p = malloc(COPY_CHUNK);
-	if (g.sims == NULL || g.decay == NULL || g.v == NULL || g.vals == NULL ||
-	    g.snaps.p == NULL || g.events.p == NULL || contacts.p == NULL) {
+	if (g.sims == NULL || g.decay == NULL || g.v == NULL || g.vals == NULL) {
 		ls_err_set(err, "out of memory");
 		goto out;
 	}
@@ -492,7 +384,7 @@ generate(const char *dsn, const struct featspec *spec, long want, int days, stru
 	if (db_exec(conns[0], "TRUNCATE contact_snapshots, events, contacts", err) < 0)
 		goto out;
 	for (int i = 0; i < 3; i++)
-		if (copy_begin(streams[i], conns[i], sql[i], err) < 0)
+		if (pgcopy_begin(streams[i], conns[i], sql[i], err) < 0)
 			goto out;
 	while (g.rows < g.want) {
 		contact_new(&c, ++num);
@@ -504,7 +396,7 @@ generate(const char *dsn, const struct featspec *spec, long want, int days, stru
 	/* The newest event: every snapshot's horizon is over by then. */
 	put_event(&g, &last, "end", "page.viewed", END_US);
 	for (int i = 0; i < 3; i++)
-		if (copy_end(streams[i], tables[i], err) < 0)
+		if (pgcopy_end(streams[i], tables[i], err) < 0)
 			goto out;
 	result_count("snap_rows", g.rows);
 	result_count("snap_contacts", g.contacts);
@@ -520,7 +412,7 @@ out:
 	for (int i = 0; i < 3; i++) {
 		if (conns[i] != NULL)
 			PQfinish(conns[i]);
-		free(streams[i]->p);
+		pgcopy_free(streams[i]);
 	}
 	free(g.sims);
 	free(g.decay);
