@@ -3,7 +3,6 @@
 #include "marks.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "db.h"
 

@@ -795,7 +795,6 @@ roi_tick(struct server *s)
 	struct roi_params p;
 	struct ls_err err;
 	json_t *report;
-
 	int ours;
 
 	if (s->conn == NULL || mono_us() < s->roi_next_us)
