@@ -80,7 +80,7 @@ test_roi_on_time(void *zctx, const struct h_daemon *d)
 	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
 	TEST_CHECK("connected", sub != NULL && zmq_connect(push, d->pull) == 0);
 	for (long now = h_now_ms(); now < end; now = h_now_ms()) {
-		long until = end;
+		long until;
 
 		if (now >= next_event) {
 			char *ev;
